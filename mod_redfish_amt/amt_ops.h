@@ -1,0 +1,84 @@
+/* AMT operations behind the Redfish resources: the WS-Man call sequences that read
+ * and change one device. httpd-free (APR pools only), synchronous, one call at a time
+ * per amt_client. Implemented in amt_ops.c over wsman_client.c (libcurl + libxml2).
+ *
+ * Every function returns AMT_OK or a negative amt_rc; on failure *err (when not NULL)
+ * gets a short human-readable reason that never contains credentials. */
+#ifndef AMT_OPS_H
+#define AMT_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apr_pools.h"
+
+#include "amt_device.h"
+
+typedef enum {
+    AMT_OK = 0,
+    AMT_E_UNREACHABLE = -1,   /* connect failed / timed out: Redfish 503 + Retry-After */
+    AMT_E_AUTH = -2,          /* 401 from the device (our stored credentials are wrong) */
+    AMT_E_TLS = -3,           /* certificate verification / pin mismatch */
+    AMT_E_FAULT = -4,         /* SOAP fault (message in err) */
+    AMT_E_PROTOCOL = -5,      /* unparsable or unexpected reply */
+    AMT_E_RETURN_VALUE = -6,  /* method ran but ReturnValue != 0 (see *return_value) */
+    AMT_E_UNSUPPORTED = -7    /* the device lacks the feature (e.g. no KVM SAP) */
+} amt_rc;
+
+typedef enum { AMT_MODE_UNKNOWN = 0, AMT_MODE_ACM, AMT_MODE_CCM } amt_control_mode;
+
+/* IPS_OptInService.OptInState */
+typedef enum {
+    AMT_OPTIN_NOT_STARTED = 0, AMT_OPTIN_REQUESTED = 1, AMT_OPTIN_DISPLAYED = 2,
+    AMT_OPTIN_RECEIVED = 3, AMT_OPTIN_IN_SESSION = 4
+} amt_optin_state;
+
+/* What one "read everything" refresh returns (the Redfish GET needs all of it). */
+typedef struct amt_state {
+    amt_control_mode control_mode;
+    int kvm_available;          /* CIM_KVMRedirectionSAP exists */
+    int kvm_enabled;            /* SAP EnabledState 2 (active) or 6 (enabled, idle) */
+    int kvm_active;             /* SAP EnabledState 2: a KVM session is open */
+    int sol_enabled;            /* AMT_RedirectionService EnabledState 32771 or 32773 */
+    int ider_enabled;           /* 32770 or 32771 */
+    int listener_enabled;       /* AMT_RedirectionService.ListenerEnabled */
+    uint32_t optin_required;    /* IPS_OptInService.OptInRequired: 0, 1 (KVM), 0xFFFFFFFF (all) */
+    amt_optin_state optin_state;
+    int power_state;            /* CIM power state: 2 on, 8 off-soft, 4 sleep, 7 hibernate ... */
+    char fw_version[32];        /* AMT firmware, e.g. "16.1.27" */
+    char model[64];             /* chassis/system model when AMT reports it */
+    char manufacturer[64];
+    char hostname[64];          /* AMT_GeneralSettings HostName (may be empty) */
+    char platform_guid[37];     /* from CIM_ComputerSystemPackage, canonical UUID; may be empty */
+} amt_state;
+
+typedef struct amt_client amt_client;
+
+/* Creates a client for one device (connection settings from d, timeout in ms bounds
+ * each HTTP exchange including connect). Allocations live in pool. */
+amt_client *amt_client_create(apr_pool_t *pool, const amt_device *d, long timeout_ms);
+void amt_client_destroy(amt_client *c);
+
+/* Reads every property in amt_state (several WS-Man Gets, in one sequence). */
+int amt_get_state(amt_client *c, amt_state *out, char *err, size_t errlen);
+
+/* Enables/disables KVM (CIM_KVMRedirectionSAP.RequestStateChange, and the
+ * listener if needed) without touching SOL/IDER; likewise SOL without KVM/IDER. */
+int amt_set_kvm(amt_client *c, int enable, char *err, size_t errlen);
+int amt_set_sol(amt_client *c, int enable, char *err, size_t errlen);
+
+/* IPS_OptInService methods. *return_value gets the AMT ReturnValue (0 ok,
+ * 2066 wrong code, 2 wrong state, ...), also when the call returns AMT_E_RETURN_VALUE. */
+int amt_optin_start(amt_client *c, uint32_t *return_value, char *err, size_t errlen);
+int amt_optin_send_code(amt_client *c, const char *code, uint32_t *return_value, char *err,
+                        size_t errlen);
+int amt_optin_cancel(amt_client *c, uint32_t *return_value, char *err, size_t errlen);
+
+/* CIM_PowerManagementService.RequestPowerStateChange(power_state). */
+int amt_power_change(amt_client *c, int power_state, uint32_t *return_value, char *err,
+                     size_t errlen);
+
+/* Count of WS-Man HTTP exchanges this client made (for tests and benchmarks). */
+unsigned long amt_client_calls(const amt_client *c);
+
+#endif
