@@ -14,14 +14,12 @@
 APR_OPTIONAL_FN_TYPE(redfish_amt_find_device) *relay_find_device;
 APR_OPTIONAL_FN_TYPE(redfish_amt_check_token) *relay_check_token;
 
-static void relay_optional_fn_retrieve(void)
-{
-    relay_find_device = APR_RETRIEVE_OPTIONAL_FN(redfish_amt_find_device);
-    relay_check_token = APR_RETRIEVE_OPTIONAL_FN(redfish_amt_check_token);
-}
-
 static int relay_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
+    /* Retrieved here rather than in the optional_fn_retrieve hook, which httpd
+     * runs only after post_config. */
+    relay_find_device = APR_RETRIEVE_OPTIONAL_FN(redfish_amt_find_device);
+    relay_check_token = APR_RETRIEVE_OPTIONAL_FN(redfish_amt_check_token);
     if (!relay_find_device || !relay_check_token) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "mod_amt_relay needs mod_redfish_amt: add "
@@ -33,7 +31,6 @@ static int relay_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
 
 static void relay_register_hooks(apr_pool_t *p)
 {
-    ap_hook_optional_fn_retrieve(relay_optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(relay_post_config, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
