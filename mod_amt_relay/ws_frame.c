@@ -258,9 +258,8 @@ size_t ws_decode(ws_decoder *d, uint8_t *in, size_t len, ws_event *ev)
             ev->len = n;
             return pos;
         }
-        if (pos == len && d->state == ST_HDR)
-            return pos;
-        if (pos == len && d->remaining)
+        /* an empty non-final fragment: nothing to report, go on parsing */
+        if (pos == len)
             return pos;
     }
 }

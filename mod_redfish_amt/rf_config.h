@@ -9,11 +9,13 @@
 #include "apr_tables.h"
 
 #include "amt_device.h"
+#include "rf_directives.h"
 
 typedef struct rf_server_conf {
     apr_array_header_t *devices;  /* amt_device *, in declaration order */
     apr_hash_t *by_id;            /* system_id -> amt_device * */
     amt_device *current;          /* device whose <AmtDevice> block is being read */
+    rf_settings redfish;          /* Redfish* service directives (rf_directives.c) */
 } rf_server_conf;
 
 extern module AP_MODULE_DECLARE_DATA redfish_amt_module;

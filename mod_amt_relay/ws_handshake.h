@@ -1,0 +1,26 @@
+/* ws_handshake: the httpd-free parts of the RFC 6455 opening handshake
+ * (key check, Sec-WebSocket-Accept, header token lists, subprotocol choice). */
+#ifndef WS_HANDSHAKE_H
+#define WS_HANDSHAKE_H
+
+#include <stddef.h>
+
+#define WS_ACCEPT_LEN 28 /* base64 of a SHA-1 digest */
+
+/* 1 if key is the base64 encoding of exactly 16 bytes (RFC 6455 4.2.1 item 5). */
+int ws_key_valid(const char *key);
+
+/* out = base64(SHA-1(key || GUID)), NUL-terminated. 0 on success. */
+int ws_accept_key(const char *key, char out[WS_ACCEPT_LEN + 1]);
+
+/* 1 if the comma-separated header value contains token (case-insensitive,
+ * surrounding whitespace ignored), e.g. Connection: keep-alive, Upgrade. */
+int ws_header_has_token(const char *value, const char *token);
+
+/* Sec-WebSocket-Protocol carries the redirection token (one value; the DMT
+ * ui-toolkit offers exactly one). Copies the single offered protocol into out.
+ * Returns 0 on success, -1 if absent/empty, -2 if more than one is offered,
+ * -3 if it does not fit or contains characters a token cannot have. */
+int ws_single_subprotocol(const char *value, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,68 @@
+/* Redfish* directives: server-wide service settings and per-<Location> auth. */
+#ifndef RF_DIRECTIVES_H
+#define RF_DIRECTIVES_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "apr_tables.h"
+
+/* Server-wide settings (embedded in rf_server_conf; zero means "not set"). */
+typedef struct rf_settings {
+    int session_timeout;     /* RedfishSessionTimeout, seconds (default for SessionTimeout) */
+    int max_sessions;        /* RedfishMaxSessions */
+    int token_lifetime;      /* RedfishTokenLifetime, seconds */
+    int state_ttl_ms;        /* RedfishStateCacheTTL, milliseconds */
+    int amt_timeout_ms;      /* RedfishAMTTimeout, milliseconds */
+    int allow_basic_http;    /* RedfishAllowBasicOverHTTP: 0 unset, 1 off, 2 on */
+    int consent_attempts;    /* RedfishConsentAttempts: wrong codes allowed per session */
+    int page_size;           /* RedfishPageSize: members per collection page */
+    const char *relay_url;   /* RedfishRelayURL, e.g. wss://host/relay/webrelay.ashx */
+    const char *service_uuid;/* RedfishServiceUUID (default: derived from ServerName) */
+} rf_settings;
+
+/* Defaults and limits (one place, so DIRECTIVES.md and the code agree). */
+enum {
+    RF_DEF_SESSION_TIMEOUT = 1800, RF_MIN_SESSION_TIMEOUT = 30, RF_MAX_SESSION_TIMEOUT = 86400,
+    RF_DEF_MAX_SESSIONS = 64, RF_MAX_MAX_SESSIONS = 4096,
+    RF_DEF_TOKEN_LIFETIME = 60, RF_MAX_TOKEN_LIFETIME = 600,
+    RF_DEF_STATE_TTL_MS = 5000,
+    RF_DEF_AMT_TIMEOUT_MS = 5000,
+    RF_DEF_CONSENT_ATTEMPTS = 3,
+    RF_DEF_PAGE_SIZE = 50,
+    RF_JTI_SLOTS = 1024,
+    RF_LOGINFAIL_SLOTS = 256
+};
+
+int rf_cfg_session_timeout(const rf_settings *s);
+int rf_cfg_max_sessions(const rf_settings *s);
+int rf_cfg_token_lifetime(const rf_settings *s);
+int rf_cfg_state_ttl_ms(const rf_settings *s);
+int rf_cfg_amt_timeout_ms(const rf_settings *s);
+int rf_cfg_consent_attempts(const rf_settings *s);
+int rf_cfg_page_size(const rf_settings *s);
+
+/* One RedfishRole line: the role and a compiled authz "require" line. */
+typedef struct rf_role_rule {
+    int role;                 /* rf_role */
+    const char *provider_name;
+    const char *require_args;
+    const void *provider;     /* const authz_provider * */
+    const void *parsed;       /* provider's parsed require line */
+} rf_role_rule;
+
+typedef struct rf_dir_conf {
+    apr_array_header_t *authn;  /* rf_authn_entry: RedfishAuthProvider, in order */
+    apr_array_header_t *roles;  /* rf_role_rule */
+} rf_dir_conf;
+
+typedef struct rf_authn_entry {
+    const char *name;
+    const void *provider;       /* const authn_provider * */
+} rf_authn_entry;
+
+void *rf_create_dir_conf(apr_pool_t *p, char *dir);
+void *rf_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+
+extern const command_rec rf_redfish_cmds[];
+
+#endif

@@ -1,0 +1,330 @@
+/* libcurl transport for WS-Man (see wsman_http.h). */
+#include "wsman_http.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+struct wsman_http {
+    CURL *curl;
+    struct curl_slist *headers;
+    char url[300];
+    unsigned char pin[32];
+    int pin_set;
+    int verify_chain;          /* CA (or system) verification wanted */
+    int pin_mismatch;          /* set by the verify callback during a handshake */
+    size_t max_reply;
+    int too_big;
+    char *body;                /* reply of the current response, NUL-terminated */
+    size_t body_len, body_cap;
+    long status;
+    long connects;
+    char content_type[128];
+    char server[128];
+    char curl_err[CURL_ERROR_SIZE];
+};
+
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
+                                                          const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- response capture --------------------------------------------------- */
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    wsman_http *h = ud;
+    size_t n = size * nmemb;
+    if (n > h->max_reply || h->body_len + n > h->max_reply) {
+        h->too_big = 1;
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    if (h->body_len + n + 1 > h->body_cap) {
+        size_t cap = h->body_cap ? h->body_cap : 8192;
+        while (cap < h->body_len + n + 1)
+            cap *= 2;
+        char *nb = realloc(h->body, cap);
+        if (!nb)
+            return 0;
+        h->body = nb;
+        h->body_cap = cap;
+    }
+    memcpy(h->body + h->body_len, ptr, n);
+    h->body_len += n;
+    h->body[h->body_len] = '\0';
+    return n;
+}
+
+static void copy_header_value(const char *v, size_t n, char *out, size_t outlen)
+{
+    while (n && (*v == ' ' || *v == '\t'))
+        v++, n--;
+    while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+        n--;
+    if (n >= outlen)
+        n = outlen - 1;
+    memcpy(out, v, n);
+    out[n] = '\0';
+}
+
+/* Every response (the 401 of the digest negotiation, then the real one) starts with a
+ * status line: reset what we captured so only the final response remains. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    wsman_http *h = ud;
+    size_t n = size * nmemb;
+    if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
+        h->body_len = 0;
+        if (h->body)
+            h->body[0] = '\0';
+        h->content_type[0] = h->server[0] = '\0';
+    } else if (n > 13 && strncasecmp(ptr, "Content-Type:", 13) == 0) {
+        copy_header_value(ptr + 13, n - 13, h->content_type, sizeof h->content_type);
+    } else if (n > 7 && strncasecmp(ptr, "Server:", 7) == 0) {
+        copy_header_value(ptr + 7, n - 7, h->server, sizeof h->server);
+    }
+    return n;
+}
+
+/* ---- TLS ----------------------------------------------------------------- */
+
+/* OpenSSL verify callback installed by on_ssl_ctx. Runs inside the handshake, so a pin
+ * mismatch aborts the connection before a single HTTP byte (and so before any
+ * Authorization header) is written. */
+static int verify_cb(int preverify_ok, X509_STORE_CTX *sctx)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+    wsman_http *h = ssl ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
+    if (!h)
+        return 0;
+    if (h->pin_set && X509_STORE_CTX_get_error_depth(sctx) == 0) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int mdlen = 0;
+        X509 *leaf = X509_STORE_CTX_get_current_cert(sctx);
+        if (!leaf || !X509_digest(leaf, EVP_sha256(), md, &mdlen) || mdlen != 32 ||
+            CRYPTO_memcmp(md, h->pin, 32) != 0) {
+            h->pin_mismatch = 1;
+            return 0;
+        }
+    }
+    /* With only a pin, the chain is not checked (self-signed AMT certificates): the pin
+     * of the leaf is the trust decision. */
+    return h->verify_chain ? preverify_ok : 1;
+}
+
+static CURLcode on_ssl_ctx(CURL *curl, void *ssl_ctx, void *ud)
+{
+    (void)curl;
+    SSL_CTX *ctx = ssl_ctx;
+    SSL_CTX_set_app_data(ctx, ud);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
+    return CURLE_OK;
+}
+
+static int setup_tls(wsman_http *h, const wsman_http_config *cfg, char *err, size_t errlen)
+{
+    CURL *c = h->curl;
+    if (cfg->insecure && !cfg->pin) {
+        /* Explicit per-device opt-out (DESIGN decision 7); the glue logs it. */
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+        return 0;
+    }
+    if (cfg->ca_file) {
+        /* Trust this CA only, not the system store as well. */
+        if (curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_CAPATH, NULL) != CURLE_OK) {
+            set_err(err, errlen, "cannot set the TLS CA file");
+            return -1;
+        }
+    }
+    if (cfg->pin) {
+        memcpy(h->pin, cfg->pin, 32);
+        h->pin_set = 1;
+        h->verify_chain = cfg->ca_file != NULL;
+        /* curl's own verification is off; verify_cb decides (pin, plus the CA chain when
+         * one is configured). Host name checking only makes sense with a CA. */
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, cfg->ca_file ? 2L : 0L);
+        /* A resumed session skips certificate verification: always do a full handshake. */
+        curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+        if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, h) != CURLE_OK) {
+            /* Fail closed: without the callback the pin would not be checked. */
+            set_err(err, errlen, "certificate pinning needs libcurl built with OpenSSL");
+            return -1;
+        }
+        return 0;
+    }
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    return 0;
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+wsman_http *wsman_http_new(const wsman_http_config *cfg, char *err, size_t errlen)
+{
+    if (!cfg->host || !*cfg->host || cfg->port <= 0 || cfg->port > 65535) {
+        set_err(err, errlen, "invalid host or port");
+        return NULL;
+    }
+    wsman_http *h = calloc(1, sizeof *h);
+    if (!h) {
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->max_reply = cfg->max_reply ? cfg->max_reply : WSMAN_HTTP_MAX_REPLY;
+    int v6 = strchr(cfg->host, ':') != NULL;
+    if ((size_t)snprintf(h->url, sizeof h->url, "%s://%s%s%s:%d/wsman",
+                         cfg->tls ? "https" : "http", v6 ? "[" : "", cfg->host, v6 ? "]" : "",
+                         cfg->port) >= sizeof h->url) {
+        set_err(err, errlen, "host name too long");
+        goto fail;
+    }
+    h->curl = curl_easy_init();
+    h->headers = curl_slist_append(NULL, "Content-Type: application/soap+xml; charset=utf-8");
+    struct curl_slist *more = h->headers ? curl_slist_append(h->headers, "Expect:") : NULL;
+    if (!h->curl || !more) {
+        set_err(err, errlen, "cannot initialise libcurl");
+        goto fail;
+    }
+    h->headers = more;
+    CURL *c = h->curl;
+    long timeout = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
+    CURLcode rc = CURLE_OK;
+    rc |= curl_easy_setopt(c, CURLOPT_URL, h->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    rc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    rc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    rc |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threaded MPMs: no SIGALRM */
+    rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+    rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+    /* Keep the connection between the calls of one sequence (as MeshCommander does: one
+     * socket, one request at a time), but never reuse a socket idle for more than 5 s:
+     * AMT drops idle sockets (MeshCommander uses 6 s) and closes after every 401. */
+    rc |= curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, 5L);
+    rc |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->headers);
+    /* Digest only: curl keeps the realm/nonce in this handle and answers later requests
+     * directly with nc+1, like DMT (spec §1.4); it re-negotiates on a 401 stale nonce. */
+    rc |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
+    rc |= curl_easy_setopt(c, CURLOPT_USERNAME, cfg->user ? cfg->user : "");
+    rc |= curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+    rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+    rc |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    rc |= curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+    rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_err);
+    rc |= curl_easy_setopt(c, CURLOPT_POST, 1L);
+    if (rc != CURLE_OK) {
+        set_err(err, errlen, "cannot configure libcurl");
+        goto fail;
+    }
+    if (cfg->tls && setup_tls(h, cfg, err, errlen) != 0)
+        goto fail;
+    return h;
+fail:
+    wsman_http_free(h);
+    return NULL;
+}
+
+void wsman_http_free(wsman_http *h)
+{
+    if (!h)
+        return;
+    if (h->curl)
+        curl_easy_cleanup(h->curl);
+    curl_slist_free_all(h->headers);
+    free(h->body);
+    OPENSSL_cleanse(h->pin, sizeof h->pin);
+    free(h);
+}
+
+/* ---- one exchange -------------------------------------------------------- */
+
+static int map_curl_error(wsman_http *h, CURLcode cc, char *err, size_t errlen)
+{
+    const char *detail = h->curl_err[0] ? h->curl_err : curl_easy_strerror(cc);
+    if (h->pin_mismatch) {
+        set_err(err, errlen, "device certificate does not match the configured pin");
+        return WSMAN_HTTP_TLS;
+    }
+    if (h->too_big) {
+        set_err(err, errlen, "reply larger than the limit");
+        return WSMAN_HTTP_TOO_BIG;
+    }
+    switch (cc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+        set_err(err, errlen, "device unreachable: %s", detail);
+        return WSMAN_HTTP_UNREACHABLE;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+        set_err(err, errlen, "TLS failure: %s", detail);
+        return WSMAN_HTTP_TLS;
+    default:
+        set_err(err, errlen, "HTTP exchange failed: %s", detail);
+        return WSMAN_HTTP_ERROR;
+    }
+}
+
+int wsman_http_post(wsman_http *h, const char *body, size_t len, char *err, size_t errlen)
+{
+    h->status = 0;
+    h->body_len = 0;
+    if (h->body)
+        h->body[0] = '\0';
+    h->content_type[0] = h->server[0] = h->curl_err[0] = '\0';
+    h->too_big = h->pin_mismatch = 0;
+    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    CURLcode cc = curl_easy_perform(h->curl);
+    long nconn = 0;
+    if (curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK)
+        h->connects += nconn;
+    if (cc != CURLE_OK)
+        return map_curl_error(h, cc, err, errlen);
+    curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &h->status);
+    return WSMAN_HTTP_OK;
+}
+
+long wsman_http_status(const wsman_http *h) { return h->status; }
+
+const char *wsman_http_body(const wsman_http *h, size_t *len)
+{
+    *len = h->body_len;
+    return h->body ? h->body : "";
+}
+
+const char *wsman_http_content_type(const wsman_http *h) { return h->content_type; }
+const char *wsman_http_server(const wsman_http *h) { return h->server; }
+long wsman_http_connects(const wsman_http *h) { return h->connects; }
