@@ -2,6 +2,7 @@
 #include "ws_handshake.h"
 
 #include <ctype.h>
+#include <strings.h>
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>

@@ -22,8 +22,17 @@ typedef enum {
     AMT_E_FAULT = -4,         /* SOAP fault (message in err) */
     AMT_E_PROTOCOL = -5,      /* unparsable or unexpected reply */
     AMT_E_RETURN_VALUE = -6,  /* method ran but ReturnValue != 0 (see *return_value) */
-    AMT_E_UNSUPPORTED = -7    /* the device lacks the feature (e.g. no KVM SAP) */
+    AMT_E_UNSUPPORTED = -7,   /* the device lacks the feature (e.g. no KVM SAP) */
+    AMT_E_INVALID = -8        /* bad argument from the caller; nothing was sent */
 } amt_rc;
+
+/* Process-wide set-up: curl_global_init(CURL_GLOBAL_DEFAULT) and xmlInitParser(). Not
+ * thread-safe: call once before any thread uses amt_client (the httpd glue calls it from
+ * post_config in the parent, so children inherit it). Returns AMT_OK or AMT_E_PROTOCOL. */
+int amt_ops_global_init(void);
+
+/* Short constant name of an amt_rc ("AMT_E_AUTH"), for logs and tests. */
+const char *amt_rc_name(int rc);
 
 typedef enum { AMT_MODE_UNKNOWN = 0, AMT_MODE_ACM, AMT_MODE_CCM } amt_control_mode;
 
@@ -39,8 +48,8 @@ typedef struct amt_state {
     int kvm_available;          /* CIM_KVMRedirectionSAP exists */
     int kvm_enabled;            /* SAP EnabledState 2 (active) or 6 (enabled, idle) */
     int kvm_active;             /* SAP EnabledState 2: a KVM session is open */
-    int sol_enabled;            /* AMT_RedirectionService EnabledState 32771 or 32773 */
-    int ider_enabled;           /* 32770 or 32771 */
+    int sol_enabled;            /* AMT_RedirectionService EnabledState 32770 or 32771 */
+    int ider_enabled;           /* 32769 or 32771 */
     int listener_enabled;       /* AMT_RedirectionService.ListenerEnabled */
     uint32_t optin_required;    /* IPS_OptInService.OptInRequired: 0, 1 (KVM), 0xFFFFFFFF (all) */
     amt_optin_state optin_state;
@@ -50,17 +59,41 @@ typedef struct amt_state {
     char manufacturer[64];
     char hostname[64];          /* AMT_GeneralSettings HostName (may be empty) */
     char platform_guid[37];     /* from CIM_ComputerSystemPackage, canonical UUID; may be empty */
+    int identity_valid;         /* model..platform_guid were read (see amt_get_state_with) */
 } amt_state;
 
 typedef struct amt_client amt_client;
 
 /* Creates a client for one device (connection settings from d, timeout in ms bounds
- * each HTTP exchange including connect). Allocations live in pool. */
+ * each HTTP exchange including connect; <= 0 means 10 s). The client struct lives in
+ * pool; the transport copies what it needs from d (nothing of d is referenced later).
+ * The curl handle and per-call buffers are malloc'ed and released by
+ * amt_client_destroy() or, at the latest, by the pool cleanup. A client that lives
+ * across requests also keeps the digest nonce and the socket (saves one 401 round trip
+ * and a TLS handshake per refresh).
+ * Returns NULL when the settings are unusable (e.g. a pin with a non-OpenSSL libcurl).
+ * One request in flight per client: callers serialise (the Redfish layer holds a
+ * per-device lock); distinct clients may be used from different threads. */
 amt_client *amt_client_create(apr_pool_t *pool, const amt_device *d, long timeout_ms);
+/* Same, with the reason for a NULL return in err (no credentials in it). */
+amt_client *amt_client_create_err(apr_pool_t *pool, const amt_device *d, long timeout_ms,
+                                  char *err, size_t errlen);
 void amt_client_destroy(amt_client *c);
 
-/* Reads every property in amt_state (several WS-Man Gets, in one sequence). */
+/* Reads every property in amt_state (several WS-Man Gets, in one sequence).
+ * Cost: 6 exchanges (AMT_RedirectionService, IPS_OptInService, CIM_KVMRedirectionSAP,
+ * AMT_SetupAndConfigurationService Gets + CIM_ServiceAvailableToElement Enumerate/Pull)
+ * plus 3 Gets (CIM_Chassis, AMT_GeneralSettings, CIM_ComputerSystemPackage) for the
+ * identity fields, which never change on a device: they are read only on the first
+ * successful call of a client. fw_version comes from AMT's Server: header (free). */
 int amt_get_state(amt_client *c, amt_state *out, char *err, size_t errlen);
+
+/* Same, but when known (a previous result for the same device, e.g. from the shared
+ * state cache) has identity_valid, its identity fields are reused and the 3 identity
+ * Gets are skipped even on a fresh client: a refresh then costs 6 exchanges. known may
+ * be NULL or equal to out. */
+int amt_get_state_with(amt_client *c, const amt_state *known, amt_state *out, char *err,
+                       size_t errlen);
 
 /* Enables/disables KVM (CIM_KVMRedirectionSAP.RequestStateChange, and the
  * listener if needed) without touching SOL/IDER; likewise SOL without KVM/IDER. */
@@ -78,7 +111,15 @@ int amt_optin_cancel(amt_client *c, uint32_t *return_value, char *err, size_t er
 int amt_power_change(amt_client *c, int power_state, uint32_t *return_value, char *err,
                      size_t errlen);
 
-/* Count of WS-Man HTTP exchanges this client made (for tests and benchmarks). */
+/* AMT PlatformGUID (32 hex digits, SMBIOS byte order, spec §4.7) -> canonical lower-case
+ * UUID; a 36-character UUID is just canonicalised. Returns 0 or -1. */
+int amt_platform_guid_to_uuid(const char *guid, char out[37]);
+
+/* Count of WS-Man HTTP exchanges this client made (for tests and benchmarks). Digest
+ * negotiation round trips inside one exchange are not counted separately. */
 unsigned long amt_client_calls(const amt_client *c);
+
+/* Number of TCP connections the client opened (tests of connection handling). */
+long amt_client_connects(const amt_client *c);
 
 #endif

@@ -10,8 +10,19 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 
+#include <string.h>
+
+#include "http_core.h"
+
+#include "amt_ops.h"
 #include "redfish_amt_api.h"
+#include "rf_auth.h"
 #include "rf_config.h"
+#include "rf_router.h"
+#include "rf_session.h"
+#include "rf_state.h"
+#include "rf_store.h"
+#include "rf_tokens.h"
 
 /* The registry of the running configuration generation (statics in a DSO
  * survive a restart, so this is reset in every post_config). */
@@ -30,18 +41,51 @@ static const amt_device *redfish_amt_find_device(const char *system_id)
     return apr_hash_get(active_registry->by_id, canonical, APR_HASH_KEY_STRING);
 }
 
-/* Until the token service is configured, every token is refused (fail closed). */
+/* Exported as an optional function; rf_tokens.c does the work and fails closed. */
 static redfish_amt_token_status redfish_amt_check_token(request_rec *r, const char *token,
                                                         const char *system_id, const char *mode,
                                                         const char **user)
 {
-    return REDFISH_AMT_TOKEN_UNAVAILABLE;
+    return rf_token_check(r, token, system_id, mode, user);
 }
 
 static int rf_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     active_registry = NULL;
+    rf_store_pre_config(pconf);
     return OK;
+}
+
+/* Shared tables sized from the configuration, the token key, the WS-Man library. */
+static int rf_post_config_services(apr_pool_t *pconf, server_rec *s, rf_server_conf *conf)
+{
+    rf_store_sizes sz;
+    memset(&sz, 0, sizeof(sz));
+    sz.slots[RF_TABLE_SETTINGS] = 1;
+    sz.item_size[RF_TABLE_SETTINGS] = sizeof(rf_settings_slot);
+    sz.slots[RF_TABLE_SESSIONS] = (unsigned)rf_cfg_max_sessions(&conf->redfish);
+    sz.item_size[RF_TABLE_SESSIONS] = sizeof(rf_session_slot);
+    sz.slots[RF_TABLE_JTI] = RF_JTI_SLOTS;
+    sz.item_size[RF_TABLE_JTI] = sizeof(rf_jti_slot);
+    sz.slots[RF_TABLE_STATE] = (unsigned)(conf->devices->nelts ? conf->devices->nelts : 1);
+    sz.item_size[RF_TABLE_STATE] = sizeof(rf_state_slot);
+    sz.slots[RF_TABLE_LOGINFAIL] = RF_LOGINFAIL_SLOTS;
+    sz.item_size[RF_TABLE_LOGINFAIL] = sizeof(rf_loginfail_slot);
+    if (rf_store_post_config(pconf, s, &sz) != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    rf_session_settings_init(rf_cfg_session_timeout(&conf->redfish));
+    if (rf_tokens_init(s) != 0)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    if (amt_ops_global_init() != AMT_OK) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "mod_redfish_amt: WS-Man library init failed");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+static void rf_child_init(apr_pool_t *p, server_rec *s)
+{
+    rf_store_child_init(p, s);
 }
 
 static int rf_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
@@ -58,24 +102,47 @@ static int rf_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     }
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "mod_redfish_amt: %d AMT device(s) configured",
                  conf->devices->nelts);
-    return OK;
+    /* The first (dry-run) configuration pass must not create shared memory. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    return rf_post_config_services(pconf, s, conf);
+}
+
+/* One module has one directive table, but the <AmtDevice> directives
+ * (rf_device_config.c) and the Redfish* ones (rf_directives.c) are kept in
+ * their own files. The module record needs the merged table before any hook
+ * runs (mod_so reads it right after loading the DSO), so it is filled by a
+ * load-time constructor. */
+#define RF_MAX_CMDS 64
+static command_rec rf_all_cmds[RF_MAX_CMDS];
+
+__attribute__((constructor)) static void rf_merge_cmd_tables(void)
+{
+    const command_rec *tables[] = {rf_device_cmds, rf_redfish_cmds};
+    size_t n = 0;
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+        for (const command_rec *c = tables[t]; c->name && n < RF_MAX_CMDS - 1; c++)
+            rf_all_cmds[n++] = *c;
+    memset(&rf_all_cmds[n], 0, sizeof(rf_all_cmds[n])); /* terminator */
 }
 
 static void rf_register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(rf_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(rf_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(rf_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(rf_handler, NULL, NULL, APR_HOOK_MIDDLE);
     APR_REGISTER_OPTIONAL_FN(redfish_amt_find_device);
     APR_REGISTER_OPTIONAL_FN(redfish_amt_check_token);
 }
 
 AP_DECLARE_MODULE(redfish_amt) = {
     STANDARD20_MODULE_STUFF,
-    NULL,                   /* per-directory config */
-    NULL,                   /* merge per-directory */
+    rf_create_dir_conf,     /* per-directory config (RedfishAuthProvider, RedfishRole) */
+    rf_merge_dir_conf,      /* merge per-directory */
     rf_create_server_conf,  /* per-server config */
     rf_merge_server_conf,   /* merge per-server */
-    rf_device_cmds,         /* directives */
+    rf_all_cmds,            /* directives: <AmtDevice> ones + Redfish* ones */
     rf_register_hooks,
 #if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
     AP_MODULE_FLAG_NONE

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/xmlmemory.h>
 #include <openssl/rand.h>
@@ -62,6 +63,13 @@ xmlDocPtr wsman_client_request(wsman_client *c, const char *action, const char *
     return wsman_envelope_new(action, resource_uri, c->message_id, body);
 }
 
+/* "Get" for ".../transfer/Get": short names keep error messages readable. */
+static const char *short_action(const char *action)
+{
+    const char *slash = strrchr(action, '/');
+    return slash ? slash + 1 : action;
+}
+
 static int starts_with_ci(const char *s, const char *prefix)
 {
     return strncasecmp(s, prefix, strlen(prefix)) == 0;
@@ -108,7 +116,7 @@ int wsman_client_send(wsman_client *c, xmlDocPtr req, wsman_reply *reply, char *
     }
     char perr[128];
     if (wsman_reply_parse(reply, body, blen, perr, sizeof perr) != 0) {
-        snprintf(err, errlen, "bad reply to %s: %s", strrchr(c->action, '/') + 1, perr);
+        snprintf(err, errlen, "bad reply to %s: %s", short_action(c->action), perr);
         return AMT_E_PROTOCOL;
     }
     /* RelatesTo is optional in WS-Addressing; when AMT sends it, it must be ours. */
@@ -129,7 +137,7 @@ int wsman_client_send(wsman_client *c, xmlDocPtr req, wsman_reply *reply, char *
     char want[300];
     snprintf(want, sizeof want, "%sResponse", c->action);
     if (strcmp(reply->action, want) != 0) {
-        snprintf(err, errlen, "unexpected reply action to %s", strrchr(c->action, '/') + 1);
+        snprintf(err, errlen, "unexpected reply action to %s", short_action(c->action));
         return AMT_E_PROTOCOL;
     }
     return AMT_OK;

@@ -15,6 +15,11 @@
 
 struct wsman_http {
     CURL *curl;
+    /* Owned copies of the settings, to re-apply them after curl_easy_reset(). */
+    char *ca_file, *user, *password;
+    int tls, insecure;
+    long timeout_ms;
+    int had_success;           /* a request was authorised on this handle before */
     struct curl_slist *headers;
     char url[300];
     unsigned char pin[32];
@@ -135,31 +140,29 @@ static CURLcode on_ssl_ctx(CURL *curl, void *ssl_ctx, void *ud)
     return CURLE_OK;
 }
 
-static int setup_tls(wsman_http *h, const wsman_http_config *cfg, char *err, size_t errlen)
+static int setup_tls(wsman_http *h, char *err, size_t errlen)
 {
     CURL *c = h->curl;
-    if (cfg->insecure && !cfg->pin) {
+    if (h->insecure && !h->pin_set) {
         /* Explicit per-device opt-out (DESIGN decision 7); the glue logs it. */
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
         return 0;
     }
-    if (cfg->ca_file) {
+    if (h->ca_file) {
         /* Trust this CA only, not the system store as well. */
-        if (curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file) != CURLE_OK ||
+        if (curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file) != CURLE_OK ||
             curl_easy_setopt(c, CURLOPT_CAPATH, NULL) != CURLE_OK) {
             set_err(err, errlen, "cannot set the TLS CA file");
             return -1;
         }
     }
-    if (cfg->pin) {
-        memcpy(h->pin, cfg->pin, 32);
-        h->pin_set = 1;
-        h->verify_chain = cfg->ca_file != NULL;
+    if (h->pin_set) {
+        h->verify_chain = h->ca_file != NULL;
         /* curl's own verification is off; verify_cb decides (pin, plus the CA chain when
          * one is configured). Host name checking only makes sense with a CA. */
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, cfg->ca_file ? 2L : 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, h->ca_file ? 2L : 0L);
         /* A resumed session skips certificate verification: always do a full handshake. */
         curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
         if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) != CURLE_OK ||
@@ -173,6 +176,45 @@ static int setup_tls(wsman_http *h, const wsman_http_config *cfg, char *err, siz
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     return 0;
+}
+
+/* Sets every option on h->curl (at creation and after curl_easy_reset()). */
+static int apply_options(wsman_http *h, char *err, size_t errlen)
+{
+    CURL *c = h->curl;
+    CURLcode rc = CURLE_OK;
+    rc |= curl_easy_setopt(c, CURLOPT_URL, h->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    rc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    rc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    rc |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threaded MPMs: no SIGALRM */
+    rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->timeout_ms);
+    rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
+    /* Keep the connection between the calls of one sequence (as MeshCommander does: one
+     * socket, one request at a time), but never reuse a socket idle for more than 5 s:
+     * AMT drops idle sockets (MeshCommander uses 6 s) and closes after every 401. */
+    rc |= curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, 5L);
+    rc |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->headers);
+    /* Digest only: curl keeps the realm/nonce in this handle and answers later requests
+     * directly with nc+1, like DMT (spec §1.4); it re-negotiates on a 401 stale nonce. */
+    rc |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
+    rc |= curl_easy_setopt(c, CURLOPT_USERNAME, h->user);
+    rc |= curl_easy_setopt(c, CURLOPT_PASSWORD, h->password);
+    rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+    rc |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    rc |= curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+    rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_err);
+    rc |= curl_easy_setopt(c, CURLOPT_POST, 1L);
+    if (rc != CURLE_OK) {
+        set_err(err, errlen, "cannot configure libcurl");
+        return -1;
+    }
+    return h->tls ? setup_tls(h, err, errlen) : 0;
 }
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -196,49 +238,25 @@ wsman_http *wsman_http_new(const wsman_http_config *cfg, char *err, size_t errle
         set_err(err, errlen, "host name too long");
         goto fail;
     }
+    h->tls = cfg->tls;
+    h->insecure = cfg->insecure;
+    h->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
+    if (cfg->pin) {
+        memcpy(h->pin, cfg->pin, 32);
+        h->pin_set = 1;
+    }
+    h->user = strdup(cfg->user ? cfg->user : "");
+    h->password = strdup(cfg->password ? cfg->password : "");
+    h->ca_file = cfg->ca_file ? strdup(cfg->ca_file) : NULL;
     h->curl = curl_easy_init();
     h->headers = curl_slist_append(NULL, "Content-Type: application/soap+xml; charset=utf-8");
     struct curl_slist *more = h->headers ? curl_slist_append(h->headers, "Expect:") : NULL;
-    if (!h->curl || !more) {
+    if (!h->curl || !more || !h->user || !h->password || (cfg->ca_file && !h->ca_file)) {
         set_err(err, errlen, "cannot initialise libcurl");
         goto fail;
     }
     h->headers = more;
-    CURL *c = h->curl;
-    long timeout = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
-    CURLcode rc = CURLE_OK;
-    rc |= curl_easy_setopt(c, CURLOPT_URL, h->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    rc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    rc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    rc |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threaded MPMs: no SIGALRM */
-    rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-    rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
-    /* Keep the connection between the calls of one sequence (as MeshCommander does: one
-     * socket, one request at a time), but never reuse a socket idle for more than 5 s:
-     * AMT drops idle sockets (MeshCommander uses 6 s) and closes after every 401. */
-    rc |= curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, 5L);
-    rc |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->headers);
-    /* Digest only: curl keeps the realm/nonce in this handle and answers later requests
-     * directly with nc+1, like DMT (spec §1.4); it re-negotiates on a 401 stale nonce. */
-    rc |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
-    rc |= curl_easy_setopt(c, CURLOPT_USERNAME, cfg->user ? cfg->user : "");
-    rc |= curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
-    rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
-    rc |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    rc |= curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
-    rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_err);
-    rc |= curl_easy_setopt(c, CURLOPT_POST, 1L);
-    if (rc != CURLE_OK) {
-        set_err(err, errlen, "cannot configure libcurl");
-        goto fail;
-    }
-    if (cfg->tls && setup_tls(h, cfg, err, errlen) != 0)
+    if (apply_options(h, err, errlen) != 0)
         goto fail;
     return h;
 fail:
@@ -254,6 +272,12 @@ void wsman_http_free(wsman_http *h)
         curl_easy_cleanup(h->curl);
     curl_slist_free_all(h->headers);
     free(h->body);
+    free(h->user);
+    free(h->ca_file);
+    if (h->password) {
+        OPENSSL_cleanse(h->password, strlen(h->password));
+        free(h->password);
+    }
     OPENSSL_cleanse(h->pin, sizeof h->pin);
     free(h);
 }
@@ -297,7 +321,7 @@ static int map_curl_error(wsman_http *h, CURLcode cc, char *err, size_t errlen)
     }
 }
 
-int wsman_http_post(wsman_http *h, const char *body, size_t len, char *err, size_t errlen)
+static int perform(wsman_http *h, const char *body, size_t len, char *err, size_t errlen)
 {
     h->status = 0;
     h->body_len = 0;
@@ -315,6 +339,23 @@ int wsman_http_post(wsman_http *h, const char *body, size_t len, char *err, size
         return map_curl_error(h, cc, err, errlen);
     curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &h->status);
     return WSMAN_HTTP_OK;
+}
+
+int wsman_http_post(wsman_http *h, const char *body, size_t len, char *err, size_t errlen)
+{
+    int rc = perform(h, body, len, err, errlen);
+    if (rc == WSMAN_HTTP_OK && h->status == 401 && h->had_success) {
+        /* The cached nonce was refused without stale="true" (libcurl then gives up). Do
+         * what DMT does (spec §1.4): forget the challenge and negotiate afresh, once. */
+        curl_easy_reset(h->curl);
+        if (apply_options(h, err, errlen) != 0)
+            return WSMAN_HTTP_ERROR;
+        h->had_success = 0;
+        rc = perform(h, body, len, err, errlen);
+    }
+    if (rc == WSMAN_HTTP_OK && h->status != 401)
+        h->had_success = 1;
+    return rc;
 }
 
 long wsman_http_status(const wsman_http *h) { return h->status; }

@@ -209,9 +209,11 @@ static void resolve_qname(xmlDocPtr doc, xmlNodePtr node, char *ns_out, size_t n
     } else {
         ns = xmlSearchNs(doc, node, NULL); /* default namespace */
     }
-    if (ns && ns->href)
-        snprintf(ns_out, nslen, "%s", (const char *)ns->href);
-    snprintf(local_out, locallen, "%s", local);
+    /* Names that do not fit are dropped, not cut: a cut name could match another. */
+    if (ns && ns->href && strlen((const char *)ns->href) < nslen)
+        memcpy(ns_out, ns->href, strlen((const char *)ns->href) + 1);
+    if (strlen(local) < locallen)
+        memcpy(local_out, local, strlen(local) + 1);
 }
 
 int wsman_reply_parse(wsman_reply *r, const char *buf, size_t len, char *err, size_t errlen)
@@ -297,9 +299,15 @@ xmlNodePtr wsman_reply_node(wsman_reply *r, const char *class_ns, const char *xp
 {
     if (!r->xp)
         return NULL;
-    /* Re-registering "c" replaces the previous class namespace; NULL unregisters it. */
-    if (xmlXPathRegisterNs(r->xp, BAD_CAST "c", class_ns ? BAD_CAST class_ns : NULL) != 0)
-        return NULL;
+    /* Re-registering "c" replaces the previous class namespace. NULL unregisters it (that
+     * "fails" harmlessly when it was not registered), so a stale class namespace can
+     * never leak into an XPath that does not name one. */
+    if (class_ns) {
+        if (xmlXPathRegisterNs(r->xp, BAD_CAST "c", BAD_CAST class_ns) != 0)
+            return NULL;
+    } else {
+        xmlXPathRegisterNs(r->xp, BAD_CAST "c", NULL);
+    }
     xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST xpath, r->xp);
     xmlNodePtr n = NULL;
     if (o && o->type == XPATH_NODESET && o->nodesetval && o->nodesetval->nodeNr > 0)

@@ -84,6 +84,7 @@ struct device {
     uint32_t optin_required;  /* 0, 1, OPTIN_ALL */
     struct optin optin;
     /* IPS_KVMRedirectionSettingData writable properties */
+    int kvm_w, kvm_h;          /* advertised KVM framebuffer size (knob kvm-size) */
     bool kvm_b2b, kvm_5900, kvm_optin_policy, kvm_dblbuf;
     unsigned kvm_optin_timeout, kvm_session_timeout, kvm_default_screen, kvm_decimation;
     struct screen screen;
@@ -121,6 +122,7 @@ void sleep_ms(int ms);
 void logmsg(const struct device *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rand_bytes(void *buf, size_t n);
 void md5_hex(const char *s, size_t n, char out[33]);
+void make_nonce(char out[40]);
 struct sbuf { char *p; size_t len, cap; bool oom; };
 void sb_init(struct sbuf *b);
 void sb_free(struct sbuf *b);

@@ -33,6 +33,8 @@ struct device *device_new(void)
     d->kvm_session_timeout = 3;
     d->kvm_decimation = 2;
     d->kvm_dblbuf = true;
+    d->kvm_w = FB_W;
+    d->kvm_h = FB_H;
     d->knobs.plain_auth = true;
     d->knobs.consent_status = 3;
     d->wsman_port = d->redir_port = d->wsman_tls_port = d->redir_tls_port = -1;
@@ -112,7 +114,13 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
         rc = parse_long(v, 0, 10000, &n), kn->wsman_max_conn = (int)(rc ? kn->wsman_max_conn : n);
     else if (!strcmp(k, "drop-after"))
         rc = parse_long(v, 0, 1L << 40, &n), kn->drop_after = rc ? kn->drop_after : n;
-    else if (!strcmp(k, "consent-status"))
+    else if (!strcmp(k, "kvm-size")) {
+        int w, h;
+        char extra;
+        rc = sscanf(v, "%dx%d%c", &w, &h, &extra) == 2 && w >= 64 && h >= 64 && w <= 4096 && h <= 4096 ? 0 : -1;
+        if (!rc)
+            d->kvm_w = w, d->kvm_h = h;
+    } else if (!strcmp(k, "consent-status"))
         rc = parse_long(v, 0, 255, &n), kn->consent_status = (int)(rc ? kn->consent_status : n);
     else if (!strcmp(k, "busy") || !strcmp(k, "slow-reader") || !strcmp(k, "sol-bulk") ||
              !strcmp(k, "kvm-bulk") || !strcmp(k, "down") || !strcmp(k, "plain-auth")) {

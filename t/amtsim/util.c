@@ -117,3 +117,14 @@ void sb_xml(struct sbuf *b, const char *s)
         }
     }
 }
+
+/* 32 characters of the base64 alphabet, the shape of AMT's digest nonces */
+void make_nonce(char out[40])
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t r[32];
+    rand_bytes(r, sizeof r);
+    for (int i = 0; i < 32; i++)
+        out[i] = b64[r[i] & 63];
+    out[32] = 0;
+}

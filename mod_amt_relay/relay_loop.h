@@ -1,0 +1,16 @@
+/* relay_loop: the I/O side of one taken-over connection (apache-idioms 2.3 step 5):
+ * drains the client filter chain until EAGAIN, reads/writes the AMT socket
+ * non-blocking, and lets relay_pump decide everything else. */
+#ifndef RELAY_LOOP_H
+#define RELAY_LOOP_H
+
+#include "httpd.h"
+#include "relay_backend.h"
+#include "relay_pump.h"
+#include "relay_registry.h"
+
+/* Runs until the stream is over. slot (may be NULL) receives the byte counters. */
+void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_slot *slot,
+                    apr_size_t io_size);
+
+#endif

@@ -1,0 +1,94 @@
+/* AMT -> Redfish mappings (see rf_amt_map.h and amt-wsman.md §4.4, §5.5). */
+#include "rf_amt_map.h"
+
+#include <string.h>
+
+int rf_consent_required(const amt_state *st, rf_redir_mode mode)
+{
+    if (mode == RF_MODE_KVM)
+        return st->optin_required != 0;
+    return st->optin_required == 0xFFFFFFFFu;
+}
+
+int rf_consent_granted(const amt_state *st)
+{
+    return st->optin_state == AMT_OPTIN_RECEIVED || st->optin_state == AMT_OPTIN_IN_SESSION;
+}
+
+const char *rf_power_state(int s)
+{
+    switch (s) {
+    case 2: return "On";
+    case 3: case 4: return "Paused";     /* sleep: the OS is suspended, not off */
+    case 5: case 9: case 10: case 14: return "PoweringOn"; /* cycling/resetting */
+    case 7: case 6: case 8: case 12: case 13: return "Off";
+    default: return NULL;                /* unknown: omit rather than guess */
+    }
+}
+
+const char *rf_control_mode(amt_control_mode m)
+{
+    return m == AMT_MODE_ACM ? "ACM" : m == AMT_MODE_CCM ? "CCM" : NULL;
+}
+
+const char *rf_consent_status(const amt_state *st, rf_redir_mode mode)
+{
+    if (!rf_consent_required(st, mode))
+        return "NotRequired";
+    switch (st->optin_state) {
+    case AMT_OPTIN_NOT_STARTED: return "Required";
+    case AMT_OPTIN_REQUESTED: case AMT_OPTIN_DISPLAYED: return "Requested";
+    case AMT_OPTIN_RECEIVED: case AMT_OPTIN_IN_SESSION: return "Granted";
+    }
+    return "Required";
+}
+
+const char *rf_redir_status(const amt_state *st, rf_redir_mode mode)
+{
+    int enabled = mode == RF_MODE_KVM ? st->kvm_enabled && st->listener_enabled
+                                      : st->sol_enabled && st->listener_enabled;
+    if (mode == RF_MODE_KVM && !st->kvm_available)
+        return "Error";
+    if (!enabled)
+        return "Disabled";
+    if (mode == RF_MODE_KVM && st->kvm_active)
+        return "Active";
+    if (rf_consent_required(st, mode) && !rf_consent_granted(st))
+        return "PendingConsent";
+    if (st->optin_state == AMT_OPTIN_IN_SESSION && mode == RF_MODE_KVM)
+        return "Active";
+    return "Enabled";
+}
+
+/* CIM_PowerManagementService.RequestPowerStateChange values (amt-wsman.md §4.6). */
+static const struct { const char *redfish; int cim; } reset_map[] = {
+    {"On", 2},               /* Power On */
+    {"ForceOn", 2},
+    {"ForceOff", 8},         /* Power Off - Soft: immediate, what AMT calls "off" */
+    {"GracefulShutdown", 12},/* Power Off - Soft Graceful (needs the OS agent) */
+    {"ForceRestart", 10},    /* Master Bus Reset */
+    {"GracefulRestart", 14}, /* Master Bus Reset Graceful */
+    {"PowerCycle", 5},       /* Power Cycle (Off - Soft) */
+    {"Nmi", 11},             /* Diagnostic Interrupt (NMI) */
+    {NULL, -1}};
+
+const char *const rf_reset_types[] = {"On", "ForceOn", "ForceOff", "GracefulShutdown",
+                                      "ForceRestart", "GracefulRestart", "PowerCycle", "Nmi", NULL};
+
+int rf_reset_to_cim(const char *t)
+{
+    for (int i = 0; t && reset_map[i].redfish; i++)
+        if (strcmp(t, reset_map[i].redfish) == 0)
+            return reset_map[i].cim;
+    return -1;
+}
+
+int rf_consent_code_valid(const char *code)
+{
+    if (!code || strlen(code) != 6)
+        return 0;
+    for (int i = 0; i < 6; i++)
+        if (code[i] < '0' || code[i] > '9')
+            return 0;
+    return 1;
+}

@@ -1,0 +1,23 @@
+/* Who is asking: X-Auth-Token sessions and HTTP Basic, passwords checked by the
+ * configured Apache authn providers, roles from authz group providers. */
+#ifndef RF_AUTH_H
+#define RF_AUTH_H
+
+#include "rf_http.h"
+
+/* Fills q->user/role/privs/session_id. On failure sends 401/403 and returns the
+ * status the handler must return; OK on success. */
+int rf_authenticate(rf_req *q);
+
+/* Checks user/password (with throttling of repeated failures) and finds the role.
+ * Returns the role (>= 0), or -1 for bad credentials / no role, -2 on an internal error. */
+int rf_login_check(rf_req *q, const char *user, const char *password);
+
+/* Failed-login throttling table slot (shared store). */
+typedef struct rf_loginfail_slot {
+    char user[65];
+    int failures;
+    apr_time_t last;
+} rf_loginfail_slot;
+
+#endif

@@ -1,0 +1,225 @@
+/* Redfish* directives. Server-wide settings go in rf_server_conf.redfish; the
+ * authentication sources and role mapping are per-directory, because Apache's
+ * authn/authz providers read their own directives (AuthUserFile, AuthGroupFile,
+ * AuthLDAPURL...) from the per-directory config of the request (apache-idioms §3). */
+#include "rf_directives.h"
+
+#include <string.h>
+
+#include "apr_strings.h"
+#include "ap_provider.h"
+#include "http_log.h"
+#include "mod_auth.h"
+
+#include "amt_uuid.h"
+#include "rf_config.h"
+#include "rf_privileges.h"
+
+APLOG_USE_MODULE(redfish_amt);
+
+#define EFFECTIVE(field, def) return s->field ? s->field : (def)
+int rf_cfg_session_timeout(const rf_settings *s) { EFFECTIVE(session_timeout, RF_DEF_SESSION_TIMEOUT); }
+int rf_cfg_max_sessions(const rf_settings *s) { EFFECTIVE(max_sessions, RF_DEF_MAX_SESSIONS); }
+int rf_cfg_token_lifetime(const rf_settings *s) { EFFECTIVE(token_lifetime, RF_DEF_TOKEN_LIFETIME); }
+int rf_cfg_state_ttl_ms(const rf_settings *s) { EFFECTIVE(state_ttl_ms, RF_DEF_STATE_TTL_MS); }
+int rf_cfg_amt_timeout_ms(const rf_settings *s) { EFFECTIVE(amt_timeout_ms, RF_DEF_AMT_TIMEOUT_MS); }
+int rf_cfg_consent_attempts(const rf_settings *s) { EFFECTIVE(consent_attempts, RF_DEF_CONSENT_ATTEMPTS); }
+int rf_cfg_page_size(const rf_settings *s) { EFFECTIVE(page_size, RF_DEF_PAGE_SIZE); }
+
+void *rf_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    rf_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+    c->authn = apr_array_make(p, 2, sizeof(rf_authn_entry));
+    c->roles = apr_array_make(p, 3, sizeof(rf_role_rule));
+    return c;
+}
+
+/* A <Location> that names its own providers/roles replaces the outer ones. */
+void *rf_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    rf_dir_conf *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof(*c));
+    c->authn = add->authn->nelts ? add->authn : base->authn;
+    c->roles = add->roles->nelts ? add->roles : base->roles;
+    return c;
+}
+
+static rf_settings *settings(cmd_parms *cmd)
+{
+    return &rf_sconf(cmd->server)->redfish;
+}
+
+static const char *parse_int(cmd_parms *cmd, const char *arg, long min, long max, long *out)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (!*arg || *end || v < min || v > max)
+        return apr_psprintf(cmd->pool, "%s: '%s' must be an integer from %ld to %ld",
+                            cmd->cmd->name, arg, min, max);
+    *out = v;
+    return NULL;
+}
+
+enum int_field { I_SESSION_TIMEOUT, I_MAX_SESSIONS, I_TOKEN_LIFETIME, I_STATE_TTL, I_AMT_TIMEOUT,
+                 I_CONSENT_ATTEMPTS, I_PAGE_SIZE };
+
+static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    rf_settings *s = settings(cmd);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    long v;
+    if (err)
+        return err;
+    switch ((enum int_field)(apr_uintptr_t)cmd->info) {
+    case I_SESSION_TIMEOUT:
+        err = parse_int(cmd, arg, RF_MIN_SESSION_TIMEOUT, RF_MAX_SESSION_TIMEOUT, &v);
+        if (!err) s->session_timeout = (int)v;
+        break;
+    case I_MAX_SESSIONS:
+        err = parse_int(cmd, arg, 1, RF_MAX_MAX_SESSIONS, &v);
+        if (!err) s->max_sessions = (int)v;
+        break;
+    case I_TOKEN_LIFETIME:
+        err = parse_int(cmd, arg, 5, RF_MAX_TOKEN_LIFETIME, &v);
+        if (!err) s->token_lifetime = (int)v;
+        break;
+    case I_STATE_TTL: /* milliseconds: sub-second TTLs are useful in tests */
+        err = parse_int(cmd, arg, 100, 600000, &v);
+        if (!err) s->state_ttl_ms = (int)v;
+        break;
+    case I_AMT_TIMEOUT:
+        err = parse_int(cmd, arg, 200, 120000, &v);
+        if (!err) s->amt_timeout_ms = (int)v;
+        break;
+    case I_CONSENT_ATTEMPTS:
+        err = parse_int(cmd, arg, 1, 100, &v);
+        if (!err) s->consent_attempts = (int)v;
+        break;
+    case I_PAGE_SIZE:
+        err = parse_int(cmd, arg, 1, 10000, &v);
+        if (!err) s->page_size = (int)v;
+        break;
+    }
+    return err;
+}
+
+static const char *set_basic_http(cmd_parms *cmd, void *dummy, int on)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err)
+        return err;
+    settings(cmd)->allow_basic_http = on ? 2 : 1;
+    return NULL;
+}
+
+static const char *set_relay_url(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err)
+        return err;
+    if (strncmp(arg, "wss://", 6) != 0 && strncmp(arg, "ws://", 5) != 0)
+        return "RedfishRelayURL must be an absolute ws:// or wss:// URL "
+               "(e.g. wss://bmc.example.com/relay/webrelay.ashx)";
+    if (strchr(arg, '?') || strchr(arg, '#'))
+        return "RedfishRelayURL must not carry a query or fragment (host= and mode= are added)";
+    settings(cmd)->relay_url = arg;
+    return NULL;
+}
+
+static const char *set_service_uuid(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    char canon[37];
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err)
+        return err;
+    if (amt_uuid_canonical(arg, canon) != 0)
+        return "RedfishServiceUUID must be a UUID";
+    settings(cmd)->service_uuid = apr_pstrdup(cmd->pool, canon);
+    return NULL;
+}
+
+/* RedfishAuthProvider file [dbm ldap ...]: looked up now, so a missing
+ * LoadModule is reported by `apachectl -t` instead of at the first login. */
+static const char *add_authn(cmd_parms *cmd, void *dconf, const char *name)
+{
+    rf_dir_conf *c = dconf;
+    const authn_provider *prov =
+        ap_lookup_provider(AUTHN_PROVIDER_GROUP, name, AUTHN_PROVIDER_VERSION);
+    rf_authn_entry *e;
+    if (!prov)
+        return apr_psprintf(cmd->pool,
+                            "RedfishAuthProvider: unknown authn provider '%s' (is mod_authn_%s "
+                            "loaded before this line?)", name, name);
+    if (!prov->check_password)
+        return apr_psprintf(cmd->pool, "RedfishAuthProvider: provider '%s' cannot check passwords",
+                            name);
+    e = apr_array_push(c->authn);
+    e->name = name;
+    e->provider = prov;
+    return NULL;
+}
+
+/* RedfishRole <Administrator|Operator|ReadOnly> "<provider> <args>", e.g.
+ * RedfishRole Operator "group operators" — the same words as a Require line. */
+static const char *add_role(cmd_parms *cmd, void *dconf, const char *role_name, const char *spec)
+{
+    rf_dir_conf *c = dconf;
+    int role = rf_role_from_name(role_name);
+    const char *args = spec;
+    char *provider_name = ap_getword_white(cmd->pool, &args);
+    const authz_provider *prov;
+    rf_role_rule *rule;
+    const void *parsed = NULL;
+
+    if (role < 0)
+        return apr_psprintf(cmd->pool, "RedfishRole: unknown role '%s' (Administrator, Operator "
+                            "or ReadOnly)", role_name);
+    if (!*provider_name || !*args)
+        return "RedfishRole needs a role and a require-style spec, e.g. "
+               "RedfishRole Operator \"group operators\"";
+    prov = ap_lookup_provider(AUTHZ_PROVIDER_GROUP, provider_name, AUTHZ_PROVIDER_VERSION);
+    if (!prov)
+        return apr_psprintf(cmd->pool, "RedfishRole: unknown authz provider '%s' (is its module "
+                            "loaded, e.g. authz_groupfile for 'group'?)", provider_name);
+    if (prov->parse_require_line) {
+        const char *err = prov->parse_require_line(cmd, args, &parsed);
+        if (err)
+            return apr_psprintf(cmd->pool, "RedfishRole %s: %s", role_name, err);
+    }
+    rule = apr_array_push(c->roles);
+    rule->role = role;
+    rule->provider_name = provider_name;
+    rule->require_args = args;
+    rule->provider = prov;
+    rule->parsed = parsed;
+    return NULL;
+}
+
+#define INT_DIRECTIVE(name, f, help) \
+    AP_INIT_TAKE1(name, set_int, (void *)(apr_uintptr_t)(f), RSRC_CONF, help)
+
+const command_rec rf_redfish_cmds[] = {
+    INT_DIRECTIVE("RedfishSessionTimeout", I_SESSION_TIMEOUT,
+                  "Idle timeout of Redfish sessions in seconds (30-86400, default 1800)"),
+    INT_DIRECTIVE("RedfishMaxSessions", I_MAX_SESSIONS,
+                  "Maximum number of concurrent Redfish sessions (default 64)"),
+    INT_DIRECTIVE("RedfishTokenLifetime", I_TOKEN_LIFETIME,
+                  "Lifetime of redirection tokens in seconds (5-600, default 60)"),
+    INT_DIRECTIVE("RedfishStateCacheTTL", I_STATE_TTL,
+                  "How long AMT state is reused, in milliseconds (default 5000)"),
+    INT_DIRECTIVE("RedfishAMTTimeout", I_AMT_TIMEOUT,
+                  "Bound on one WS-Man exchange with a device, in milliseconds (default 5000)"),
+    INT_DIRECTIVE("RedfishConsentAttempts", I_CONSENT_ATTEMPTS,
+                  "Wrong consent codes accepted per session before refusing (default 3)"),
+    INT_DIRECTIVE("RedfishPageSize", I_PAGE_SIZE,
+                  "Members per page of the Systems/Managers collections (default 50)"),
+    AP_INIT_FLAG("RedfishAllowBasicOverHTTP", set_basic_http, NULL, RSRC_CONF,
+                 "on: accept HTTP Basic credentials and logins over plain HTTP (default off)"),
+    AP_INIT_TAKE1("RedfishRelayURL", set_relay_url, NULL, RSRC_CONF,
+                  "Absolute ws(s):// URL of the relay (default: derived from the request)"),
+    AP_INIT_TAKE1("RedfishServiceUUID", set_service_uuid, NULL, RSRC_CONF,
+                  "ServiceRoot UUID (default: derived from ServerName)"),
+    AP_INIT_ITERATE("RedfishAuthProvider", add_authn, NULL, OR_AUTHCFG | ACCESS_CONF,
+                    "Apache authn providers that check Redfish passwords (default: file)"),
+    AP_INIT_TAKE2("RedfishRole", add_role, NULL, OR_AUTHCFG | ACCESS_CONF,
+                  "RedfishRole Administrator|Operator|ReadOnly \"<authz provider> <args>\""),
+    {NULL}};

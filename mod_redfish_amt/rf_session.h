@@ -1,0 +1,59 @@
+/* Redfish sessions in the shared store. Only SHA-256(X-Auth-Token) is kept, so
+ * neither the shared memory nor its persist file ever holds a usable token. */
+#ifndef RF_SESSION_H
+#define RF_SESSION_H
+
+#include "apr_time.h"
+#include "apr_tables.h"
+
+#define RF_SESSION_TOKEN_LEN 43  /* 32 random bytes, base64url */
+
+typedef struct rf_session_slot {
+    apr_time_t last_seen;           /* 0: free slot */
+    apr_time_t created;
+    unsigned char token_hash[32];
+    char id[33];
+    char user[65];
+    int role;
+    int wrong_codes;                /* consent codes rejected for this session */
+    char origin[48];                /* client address at login */
+} rf_session_slot;
+
+typedef struct rf_settings_slot {
+    int session_timeout;            /* current SessionService.SessionTimeout */
+    int config_default;             /* RedfishSessionTimeout it was derived from */
+} rf_settings_slot;
+
+typedef struct rf_session_info {
+    char id[33];
+    char user[65];
+    int role;
+    apr_time_t created;
+    char origin[48];
+} rf_session_info;
+
+enum { RF_SESS_OK = 0, RF_SESS_ERROR = -1, RF_SESS_FULL = -2, RF_SESS_NOT_FOUND = -3,
+       RF_SESS_LOCKED = -4 };
+
+/* post_config: adopts the configured default SessionTimeout unless a PATCHed value
+ * for the same default survived the restart. */
+void rf_session_settings_init(int config_default);
+int rf_session_timeout_get(void);
+int rf_session_timeout_set(int seconds);
+
+/* Creates a session; token_out receives the X-Auth-Token (the only copy). */
+int rf_session_create(const char *user, int role, const char *origin, int max_sessions,
+                      rf_session_info *out, char token_out[RF_SESSION_TOKEN_LEN + 1]);
+/* Finds the live session for a token and refreshes its idle timer. */
+int rf_session_by_token(const char *token, rf_session_info *out);
+/* Finds a live session by id (no refresh). */
+int rf_session_by_id(const char *id, rf_session_info *out);
+int rf_session_delete(const char *id);
+/* Live sessions, as rf_session_info, into a new array from pool. */
+int rf_session_list(apr_pool_t *pool, apr_array_header_t **out);
+/* Counts a rejected consent code; RF_SESS_LOCKED once limit is reached
+ * (also returned, without counting, when already locked). remaining gets what is left. */
+int rf_session_consent_failure(const char *id, int limit, int *remaining);
+int rf_session_consent_locked(const char *id, int limit);
+
+#endif

@@ -1,0 +1,182 @@
+/* AMT state cache with cross-process coalescing (see rf_state.h). */
+#include "rf_state.h"
+
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_log.h"
+
+#include "rf_store.h"
+
+APLOG_USE_MODULE(redfish_amt);
+
+#define RF_WAIT_STEP apr_time_from_msec(10)
+/* amt_get_state makes several exchanges, each bounded by the timeout. */
+#define RF_BUSY_FACTOR 8
+
+int rf_retry_after(const rf_settings *cfg)
+{
+    int s = (rf_cfg_amt_timeout_ms(cfg) + 999) / 1000;
+    return s < 1 ? 1 : s;
+}
+
+int rf_device_index(const rf_server_conf *conf, const amt_device *d)
+{
+    for (int i = 0; i < conf->devices->nelts; i++)
+        if (APR_ARRAY_IDX(conf->devices, i, const amt_device *) == d)
+            return i;
+    return -1;
+}
+
+/* Under the lock: the device's slot, (re)claimed for this device if needed. */
+static rf_state_slot *slot_for(rf_req *q, const amt_device *d)
+{
+    int i = rf_device_index(q->sconf, d);
+    rf_state_slot *s = i < 0 ? NULL : rf_store_slot(RF_TABLE_STATE, (unsigned)i);
+    if (s && strcmp(s->system_id, d->system_id) != 0) {
+        memset(s, 0, sizeof(*s));
+        memcpy(s->system_id, d->system_id, sizeof(s->system_id));
+    }
+    return s;
+}
+
+enum claim { CLAIM_TIMEOUT = -1, CLAIM_CACHED = 0, CLAIM_OWNED = 1, CLAIM_FAILED = 2 };
+
+/* Waits until the device is idle and claims it, unless (want_cache) a fresh
+ * cached state or a remembered failure can answer instead. */
+static enum claim claim(rf_req *q, const amt_device *d, int want_cache, amt_state *out,
+                        int *failed_rc)
+{
+    apr_time_t ttl = apr_time_from_msec(rf_cfg_state_ttl_ms(q->cfg));
+    apr_time_t hold = apr_time_from_msec((apr_int64_t)rf_cfg_amt_timeout_ms(q->cfg) * RF_BUSY_FACTOR);
+    apr_time_t deadline = apr_time_now() + hold + apr_time_from_msec(500);
+    for (;;) {
+        apr_time_t now = apr_time_now();
+        rf_state_slot *s;
+        if (rf_store_lock() != 0)
+            return CLAIM_TIMEOUT;
+        s = slot_for(q, d);
+        if (!s) {
+            rf_store_unlock();
+            return CLAIM_TIMEOUT;
+        }
+        if (want_cache && s->fetched && now - s->fetched < ttl && now >= s->fetched) {
+            *out = s->state;
+            rf_store_unlock();
+            return CLAIM_CACHED;
+        }
+        if (want_cache && s->failed_until > now) {
+            *failed_rc = s->failed_rc;
+            rf_store_unlock();
+            return CLAIM_FAILED;
+        }
+        if (s->busy_until <= now) {
+            s->busy_until = now + hold;
+            rf_store_unlock();
+            return CLAIM_OWNED;
+        }
+        rf_store_unlock();
+        if (now >= deadline)
+            return CLAIM_TIMEOUT;
+        apr_sleep(RF_WAIT_STEP);
+    }
+}
+
+static void unclaim(rf_req *q, const amt_device *d, const amt_state *st, int rc, int invalidate)
+{
+    rf_state_slot *s;
+    if (rf_store_lock() != 0)
+        return;
+    if ((s = slot_for(q, d))) {
+        apr_time_t now = apr_time_now();
+        s->busy_until = 0;
+        if (st) {
+            s->state = *st;
+            s->fetched = now;
+            s->failed_until = 0;
+            s->refreshes++;
+        } else if (rc != AMT_OK) {
+            /* Remember the failure for one TTL: pollers of a dead device then
+             * get their 503 at once instead of queueing behind timeouts. */
+            s->failed_rc = rc;
+            s->failed_until = now + apr_time_from_msec(rf_cfg_state_ttl_ms(q->cfg));
+            s->fetched = 0;
+        }
+        if (invalidate)
+            s->fetched = 0;
+    }
+    rf_store_unlock();
+}
+
+int rf_state_get(rf_req *q, const amt_device *d, amt_state *out, int fresh)
+{
+    int failed_rc = AMT_E_UNREACHABLE, rc;
+    char err[256] = "";
+    amt_client *c;
+    enum claim cl = claim(q, d, !fresh, out, &failed_rc);
+
+    if (cl == CLAIM_CACHED)
+        return AMT_OK;
+    if (cl == CLAIM_FAILED)
+        return failed_rc;
+    if (cl == CLAIM_TIMEOUT)
+        return AMT_E_UNREACHABLE;
+    /* Someone may have refreshed while we waited for the device: claim() only
+     * returns OWNED when the cache was stale at that moment, so refresh now. */
+    c = amt_client_create(q->r->pool, d, rf_cfg_amt_timeout_ms(q->cfg));
+    memset(out, 0, sizeof(*out));
+    rc = c ? amt_get_state(c, out, err, sizeof(err)) : AMT_E_PROTOCOL;
+    if (c)
+        amt_client_destroy(c);
+    if (rc != AMT_OK)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, q->r, "AMT %s (%s): state refresh failed: %s",
+                      d->system_id, d->host, err[0] ? err : "error");
+    unclaim(q, d, rc == AMT_OK ? out : NULL, rc, 0);
+    return rc;
+}
+
+int rf_device_acquire(rf_req *q, const amt_device *d, amt_client **client)
+{
+    amt_state unused;
+    int failed_rc;
+    *client = NULL;
+    if (claim(q, d, 0, &unused, &failed_rc) != CLAIM_OWNED)
+        return AMT_E_UNREACHABLE;
+    *client = amt_client_create(q->r->pool, d, rf_cfg_amt_timeout_ms(q->cfg));
+    if (!*client) {
+        unclaim(q, d, NULL, AMT_OK, 1);
+        return AMT_E_PROTOCOL;
+    }
+    return AMT_OK;
+}
+
+void rf_device_release(rf_req *q, const amt_device *d, amt_client *client)
+{
+    if (client)
+        amt_client_destroy(client);
+    unclaim(q, d, NULL, AMT_OK, 1);
+}
+
+int rf_amt_error(rf_req *q, const amt_device *d, int rc, const char *err)
+{
+    switch (rc) {
+    case AMT_E_UNREACHABLE:
+        return rf_unavailable(q, rf_retry_after(q->cfg));
+    case AMT_E_AUTH:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r,
+                      "AMT %s (%s) refused our credentials: check AmtUser/AmtPassword",
+                      d->system_id, d->host);
+        return rf_error(q, HTTP_BAD_GATEWAY, "ResourceAtUriUnauthorized",
+                        apr_psprintf(q->r->pool, "/redfish/v1/Managers/%s", d->system_id),
+                        "AMT rejected the configured credentials");
+    case AMT_E_TLS:
+        return rf_error(q, HTTP_BAD_GATEWAY, "CouldNotEstablishConnection",
+                        apr_psprintf(q->r->pool, "/redfish/v1/Managers/%s", d->system_id));
+    case AMT_E_UNSUPPORTED:
+        return rf_error(q, HTTP_BAD_REQUEST, "ActionNotSupported", err && *err ? err : "feature");
+    default:
+        if (err && *err)
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, "AMT %s: %s", d->system_id, err);
+        return rf_error(q, HTTP_BAD_GATEWAY, "OperationFailed");
+    }
+}
