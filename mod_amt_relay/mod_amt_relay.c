@@ -36,6 +36,10 @@ static int relay_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
 
 static int relay_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
+    /* httpd runs the optional_fn_retrieve hook only after post_config (just before
+       the MPM starts), so bind here too: the functions are registered as soon as
+       mod_redfish_amt's register_hooks ran */
+    relay_optional_fn_retrieve();
     if (!relay_find_device || !relay_check_token) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "mod_amt_relay needs mod_redfish_amt: add "

@@ -189,7 +189,7 @@ void relay_pump_client_in(relay_pump *p, const uint8_t *data, size_t len)
         len = relay_pump_client_room(p);
     rb_append(&p->cin, data, len);
     if (len)
-        p->last_client_rx = p->now;
+        p->client_rx_pending = 1; /* stamped with the time of the next run */
 }
 
 void relay_pump_client_eof(relay_pump *p)
@@ -219,7 +219,7 @@ void relay_pump_amt_in(relay_pump *p, const uint8_t *data, size_t len)
     rb_append(&p->ain, data, len);
     p->amt_bytes_in += len;
     if (len)
-        p->last_amt_rx = p->now;
+        p->amt_rx_pending = 1;
 }
 
 void relay_pump_amt_eof(relay_pump *p, int error)
@@ -398,6 +398,11 @@ static void amt_gone(relay_pump *p)
 void relay_pump_run(relay_pump *p, uint64_t now_ms)
 {
     p->now = now_ms;
+    if (p->client_rx_pending)
+        p->last_client_rx = now_ms;
+    if (p->amt_rx_pending)
+        p->last_amt_rx = now_ms;
+    p->client_rx_pending = p->amt_rx_pending = 0;
     if (p->state == PUMP_DONE)
         return;
     for (int round = 0; round < 64; round++) {

@@ -51,6 +51,7 @@ typedef struct relay_pump {
     int amt_eof, amt_stopping, amt_finished;
     uint64_t now, close_deadline, amt_deadline;
     uint64_t last_client_rx, last_amt_rx, next_ping;
+    int client_rx_pending, amt_rx_pending;
     uint16_t end_code;          /* close code that ended the stream (for the log) */
     char end_reason[128];       /* why it ended (static texts; no secrets) */
     uint64_t client_bytes_in, client_bytes_out; /* WebSocket payload bytes */

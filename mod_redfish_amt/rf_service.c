@@ -40,15 +40,15 @@ int rf_h_service_root(rf_req *q)
 {
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:{s:s}}, "
-        "s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b}}",
+        "s:{s:b, s:b, s:b, s:b, s:b}}",
         "@odata.id", "/redfish/v1", "@odata.type", "#ServiceRoot.v1_20_0.ServiceRoot", "Id",
         "RootService", "Name", "Redfish service for Intel AMT", "RedfishVersion", "1.22.0", "UUID",
         service_uuid(q), "Systems", "@odata.id", "/redfish/v1/Systems", "Managers", "@odata.id",
         "/redfish/v1/Managers", "SessionService", "@odata.id", "/redfish/v1/SessionService",
         "AccountService", "@odata.id", "/redfish/v1/AccountService", "Links", "Sessions",
         "@odata.id", "/redfish/v1/SessionService/Sessions", "ProtocolFeaturesSupported",
-        "ExcerptQuery", 0, "ExpandQuery", 0, "FilterQuery", 0, "OnlyMemberQuery", 0, "SelectQuery",
-        0, "MultipleHTTPRequests", 1, "DeepOperations", 0);
+        "ExcerptQuery", 0, "FilterQuery", 0, "OnlyMemberQuery", 0, "SelectQuery", 0,
+        "MultipleHTTPRequests", 1);
     return rf_send_json(q, HTTP_OK, o, 1);
 }
 

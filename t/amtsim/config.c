@@ -296,6 +296,8 @@ int device_finish(struct device *d, char *err, size_t errlen)
         /* AMT 11+ speaks TLS 1.2; old clients (amtterm master) ask for exactly that */
         SSL_CTX_set_min_proto_version(d->ssl, TLS1_2_VERSION);
     }
+    char boot[512];
+    console_banner(d, boot, sizeof boot); /* the host shows its prompt from the start */
     /* The realm is stable per device (also AMT_GeneralSettings.DigestRealm). */
     uint8_t r[16];
     rand_bytes(r, sizeof r);

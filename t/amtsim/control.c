@@ -86,7 +86,7 @@ static void run(char *line, struct sbuf *o)
     if (!strcmp(argv[0], "code")) {
         pthread_mutex_lock(&d->lock);
         optin_tick(d, now_s());
-        if (d->optin.state == 1 || d->optin.state == 2)
+        if (d->optin.state == 2) /* DISPLAYED; in REQUESTED the screen is off */
             sb_printf(o, "ok\n%06u\n", d->optin.code);
         else
             sb_printf(o, "error no consent code on screen (OptInState %d)\n", d->optin.state);

@@ -127,6 +127,8 @@ static int do_auth(struct conn *c, const uint8_t *hdr, const uint8_t *data, uint
         }
         if (ok)
             return send_auth_reply(c, 0, type, NULL, 0) ? -1 : 1;
+        logmsg(d, "digest refused: user '%s' realm-ok %d nonce-ok %d uri '%s' cnonce '%s' nc '%s' qop '%s'", el[0],
+               !strcmp(el[1], d->realm), nonce[0] && !strcmp(el[2], nonce), el[3], el[4], el[5], type == 4 ? el[7] : "");
         nonce[0] = 0; /* a nonce is good for one attempt */
         send_auth_reply(c, 1, type, NULL, 0);
         return -1;

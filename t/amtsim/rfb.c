@@ -290,6 +290,8 @@ static int handle_msg(struct rfb *r, struct device *d, uint8_t type)
         }
         r->pf = pf;
         make_palette(r);
+        logmsg(d, "RFB SetPixelFormat %d bpp max %d/%d/%d shift %d/%d/%d", pf.bpp, pf.rmax, pf.gmax, pf.bmax,
+               pf.rshift, pf.gshift, pf.bshift);
         r->have_prev = false;
         return 0;
     }
@@ -314,6 +316,7 @@ static int handle_msg(struct rfb *r, struct device *d, uint8_t type)
             }
         }
         r->have_prev = false;
+        logmsg(d, "RFB SetEncodings: %s%s", r->zrle ? "ZRLE" : "Raw", r->desktopsize ? " +DesktopSize" : "");
         return 0;
     }
     case 3: /* FramebufferUpdateRequest */

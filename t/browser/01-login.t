@@ -11,9 +11,12 @@ run(async ({ t, demo, page }) => {
     t.ok(await page.evaluate(() => document.activeElement && document.activeElement.id === 'login-user'),
         'focus starts on the user name field');
 
-    await page.fill('#login-user', demo.user);
-    await page.fill('#login-password', demo.password + '-wrong');
-    await page.press('#login-password', 'Enter');
+    // Keyboard only: type, Tab to the password, Enter submits.
+    await page.keyboard.type(demo.user);
+    await page.keyboard.press('Tab');
+    t.ok(await page.evaluate(() => document.activeElement.id === 'login-password'), 'Tab moves from user name to password');
+    await page.keyboard.type(demo.password + '-wrong');
+    await page.keyboard.press('Enter');
     const msg = await until(async () => {
         const el = await page.$('#login-msg:not([hidden])');
         return el && (await el.textContent()).trim();
@@ -41,6 +44,13 @@ run(async ({ t, demo, page }) => {
     }
     const acm = rows.find(r => r.id === demo.acm.system_id);
     t.is(acm && acm.cols.consent, 'NotRequired', 'ACM device needs no consent');
+
+    const noHScroll = () => page.evaluate(() => document.scrollingElement.scrollWidth <= window.innerWidth);
+    t.ok(await noHScroll(), 'no horizontal scrolling at 1280x720');
+    await page.setViewportSize({ width: 2560, height: 1440 });
+    t.ok(await noHScroll(), 'no horizontal scrolling at 2560x1440');
+    await shot(page, '02b-systems-large-screen');
+    await page.setViewportSize({ width: 1280, height: 720 });
 
     const tok = await page.evaluate(() => JSON.parse(sessionStorage.getItem('rfamt.session') || '{}').token);
     t.ok(tok && !(await page.evaluate(() => localStorage.length)), 'the session token is in sessionStorage only');

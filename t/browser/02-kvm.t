@@ -47,6 +47,11 @@ run(async ({ t, demo, page, context }) => {
     t.ok(first.ok, 'the canvas shows the simulator screen text, cell by cell', explain(first));
     t.ok(first.ink && first.ink.w === 720 && first.ink.h === 400, 'canvas has the 720x400 framebuffer', first.ink && `${first.ink.w}x${first.ink.h}`);
     t.ok(first.cmp && first.cmp.textCells >= 20, `screen has text to compare (${first.cmp && first.cmp.textCells} cells)`);
+    const fit = await page.evaluate(() => {
+        const r = document.querySelector('#kvm-screen canvas').getBoundingClientRect();
+        return { noHScroll: document.scrollingElement.scrollWidth <= innerWidth, inView: r.top >= 0 && r.bottom <= innerHeight && r.right <= innerWidth, w: r.width, h: r.height };
+    });
+    t.ok(fit.noHScroll && fit.inView, `at 1280x720 the whole remote screen is visible (${Math.round(fit.w)}x${Math.round(fit.h)})`, JSON.stringify(fit));
     await shot(page, '04-kvm');
 
     // Type into the remote screen through noVNC's keyboard handling.

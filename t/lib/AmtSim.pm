@@ -285,3 +285,77 @@ sub sol_expect {
 sub close { my $self = shift; close $self->{s} if $self->{s} }
 
 1;
+
+package AmtSim::Wsman;
+# Minimal WS-Man HTTP client with AMT-style digest (amt-wsman.md §1.4), for tests.
+use strict;
+use warnings;
+use IO::Socket::INET;
+use Digest::MD5 qw(md5_hex);
+
+sub new { my ($class, %o) = @_; return bless { user => 'admin', port => 16992, nc => 0, %o }, $class }
+
+sub _request {
+    my ($self, $body, $auth) = @_;
+    my $s = IO::Socket::INET->new(PeerHost => $self->{host}, PeerPort => $self->{port}, Timeout => $self->{timeout} // 10)
+        or return { status => 0, error => "$!" };
+    my $req = "POST /wsman HTTP/1.1\r\nHost: $self->{host}:$self->{port}\r\n"
+            . "Content-Type: application/soap+xml; charset=utf-8\r\nContent-Length: " . length($body) . "\r\n"
+            . ($auth ? "Authorization: $auth\r\n" : '') . "Connection: close\r\n\r\n$body";
+    print {$s} $req;
+    my $resp = '';
+    my $rin = '';
+    vec($rin, fileno($s), 1) = 1;
+    while (select(my $r = $rin, undef, undef, $self->{timeout} // 10)) {
+        my $n = sysread($s, my $buf, 65536);
+        last unless $n;
+        $resp .= $buf;
+    }
+    close $s;
+    my ($head, $rest) = split /\r\n\r\n/, $resp, 2;
+    return { status => 0 } unless defined $head && $head =~ m{^HTTP/1\.1 (\d+)};
+    my %r = (status => $1, head => $head, body => '');
+    if ($head =~ /^Transfer-Encoding: chunked/mi) {
+        while ($rest =~ s/^([0-9A-Fa-f]+)\r\n//) {
+            my $n = hex $1;
+            last if !$n;
+            $r{body} .= substr($rest, 0, $n, '');
+            $rest =~ s/^\r\n//;
+        }
+    } else {
+        $r{body} = $rest // '';
+    }
+    return \%r;
+}
+
+sub post {
+    my ($self, $body) = @_;
+    if ($self->{realm}) {
+        my $r = $self->_request($body, $self->_auth);
+        return $r unless $r->{status} == 401;
+    }
+    my $r = $self->_request($body);
+    return $r unless $r->{status} == 401 && $r->{head} =~ /realm="([^"]+)", nonce="([^"]+)"/;
+    @$self{qw(realm nonce nc)} = ($1, $2, 0);
+    return $self->_request($body, $self->_auth);
+}
+
+sub _auth {
+    my $self = shift;
+    my $nc = sprintf '%08x', ++$self->{nc};
+    my $cnonce = sprintf '%08x', int rand 0xffffffff;
+    my $ha1 = md5_hex("$self->{user}:$self->{realm}:$self->{pass}");
+    my $ha2 = md5_hex('POST:/wsman');
+    my $resp = md5_hex("$ha1:$self->{nonce}:$nc:$cnonce:auth:$ha2");
+    # MeshCommander's shape: qop and nc unquoted
+    return qq{Digest username="$self->{user}",realm="$self->{realm}",nonce="$self->{nonce}",uri="/wsman",qop=auth,response="$resp",nc=$nc,cnonce="$cnonce"};
+}
+
+# A Get envelope for a class URI (the DMT template, amt-wsman.md §3.1).
+sub get_xml {
+    my ($uri, $id) = @_;
+    $id //= 1;
+    return qq{<?xml version="1.0" encoding="utf-8"?><Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" xmlns="http://www.w3.org/2003/05/soap-envelope"><Header><a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Get</a:Action><a:To>/wsman</a:To><w:ResourceURI>$uri</w:ResourceURI><a:MessageID>$id</a:MessageID><a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo><w:OperationTimeout>PT60S</w:OperationTimeout></Header><Body></Body></Envelope>};
+}
+
+1;

@@ -115,7 +115,7 @@ const HOST = '127.0.1.18', PW = 'Wsm@n-Test1';
     r = await call(ips.OptInService.Get());
     is(prop(r.body, 'OptInRequired'), '0', 'ACM default OptInRequired 0');
     is(prop(r.body, 'CanModifyOptInPolicy'), '1', 'ACM: policy modifiable');
-    r = await call(ips.OptInService.Put({ CreationClassName: 'IPS_OptInService', ElementName: 'Intel(r) AMT OptIn Service', Name: 'Intel(r) AMT OptIn Service', OptInCodeTimeout: 120, OptInDisplayTimeout: 300, OptInRequired: 1, OptInState: 0, SystemName: 'Intel(r) AMT', SystemCreationClassName: 'CIM_ComputerSystem' }));
+    r = await call(ips.OptInService.Put({ IPS_OptInService: { CreationClassName: 'IPS_OptInService', ElementName: 'Intel(r) AMT OptIn Service', Name: 'Intel(r) AMT OptIn Service', OptInCodeTimeout: 120, OptInDisplayTimeout: 300, OptInRequired: 1, OptInState: 0, SystemName: 'Intel(r) AMT', SystemCreationClassName: 'CIM_ComputerSystem' } }));
     is(prop(r.body, 'OptInRequired'), '1', 'Put OptInRequired=1 (KVM) in ACM');
     is(await h.redirStart(HOST, 16994, 'kvm'), 3, 'consent now required: KVM refused');
     is(await h.redirStart(HOST, 16994, 'sol'), 0, 'consent=kvm does not gate SOL');
@@ -176,7 +176,7 @@ const HOST = '127.0.1.18', PW = 'Wsm@n-Test1';
     r = await t.post(ips.OptInService.Get());
     is(prop(r.body, 'OptInRequired'), '4294967295', 'CCM: OptInRequired ALL');
     is(prop(r.body, 'CanModifyOptInPolicy'), '0', 'CCM: policy not modifiable');
-    r = await t.post(ips.OptInService.Put({ CreationClassName: 'IPS_OptInService', ElementName: 'Intel(r) AMT OptIn Service', Name: 'Intel(r) AMT OptIn Service', OptInCodeTimeout: 120, OptInDisplayTimeout: 300, OptInRequired: 0, OptInState: 0, SystemName: 'Intel(r) AMT', SystemCreationClassName: 'CIM_ComputerSystem' }));
+    r = await t.post(ips.OptInService.Put({ IPS_OptInService: { CreationClassName: 'IPS_OptInService', ElementName: 'Intel(r) AMT OptIn Service', Name: 'Intel(r) AMT OptIn Service', OptInCodeTimeout: 120, OptInDisplayTimeout: 300, OptInRequired: 0, OptInState: 0, SystemName: 'Intel(r) AMT', SystemCreationClassName: 'CIM_ComputerSystem' } }));
     is(r.status, 400, 'CCM: Put OptInRequired=0 refused');
 
     const ex = await sim.stop();

@@ -71,6 +71,7 @@ async function startSim(devices, opts = {}) {
       const lim = Date.now() + 60000;
       while (!exited && Date.now() < lim) await sleep(50);
       if (!exited) { proc.kill('SIGKILL'); await sleep(100); }
+      if (failed) console.log('# amtsim log:\n# ' + fs.readFileSync(log, 'utf8').split('\n').slice(-60).join('\n# '));
       fs.rmSync(dir, { recursive: true, force: true });
       return exited;
     },

@@ -694,5 +694,6 @@ function resetLabel(t) {
     }[t] || t;
 }
 
+window.rfamtConsoleStarted = true;
 window.addEventListener('hashchange', route);
 route();

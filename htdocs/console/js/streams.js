@@ -50,7 +50,7 @@ class StreamBase {
     // Called by subclasses when the transport is up.
     opened() {
         this.everConnected = true;
-        this.attempt = 0;
+        this.openedAt = Date.now();
         this.setState('connected');
     }
 
@@ -58,7 +58,9 @@ class StreamBase {
     async closed(clean) {
         this.dispose();
         if (this.stopped) { this.setState('closed'); return; }
-        // A drop after a working session: reconnect quietly with a new token.
+        // A drop after a working session: reconnect quietly with a new token
+        // (a session that lasted a while earns a fresh set of attempts).
+        if (this.everConnected && Date.now() - (this.openedAt || 0) > 10000) this.attempt = 0;
         if (this.everConnected && this.attempt < RECONNECT_DELAYS.length) {
             const d = RECONNECT_DELAYS[this.attempt++];
             this.setState('reconnecting');

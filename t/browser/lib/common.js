@@ -17,11 +17,13 @@ class Tap {
         this.n++;
         if (!cond) this.failed++;
         console.log(`${cond ? 'ok' : 'not ok'} ${this.n} - ${name}`);
-        if (!cond && diag !== undefined) this.diag(diag);
+        if (!cond) console.error(`#   Failed test '${name}'`);
+        if (!cond && diag !== undefined) this.diag(diag, true);
         return !!cond;
     }
     is(got, want, name) { return this.ok(got === want, name, `got: ${JSON.stringify(got)}\nwant: ${JSON.stringify(want)}`); }
-    diag(msg) { for (const l of String(msg).split('\n')) console.log(`# ${l}`); }
+    // Failure details go to stderr, so prove shows them without -v.
+    diag(msg, failure = false) { for (const l of String(msg).split('\n')) (failure ? console.error : console.log)(`# ${l}`); }
     done() { console.log(`1..${this.n}`); process.exitCode = this.failed ? 1 : 0; }
     bail(msg) { console.log(`Bail out! ${msg}`); process.exit(255); }
 }
@@ -40,11 +42,20 @@ async function run(body) {
         const errors = [];
         page.on('pageerror', e => errors.push(String(e && e.stack || e)));
         page.on('console', m => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+        const httpErrors = [];
+        page.on('response', r => { if (r.status() >= 400 && /\/console\//.test(r.url())) httpErrors.push(`${r.status()} ${r.url()}`); });
+        t.context = { page, httpErrors, errors };
         await body({ t, demo, browser, context, page, errors });
         const jsErrors = errors.filter(e => !/WebSocket connection to .* failed|Failed to load resource/.test(e));
         t.ok(jsErrors.length === 0, 'no uncaught JavaScript errors in the console', jsErrors.join('\n'));
     } catch (e) {
         t.ok(false, `test body ran without throwing: ${e && e.message ? e.message.split('\n')[0] : e}`, e && e.stack);
+        if (t.context) {
+            if (t.context.httpErrors.length) t.diag(`console files that failed to load:\n${t.context.httpErrors.slice(0, 10).join('\n')}`, true);
+            const boot = await t.context.page.textContent('#boot-error').catch(() => null);
+            if (boot) t.diag(`page says: ${boot}`, true);
+            await shot(t.context.page, `zz-failure-${path.basename(process.argv[1], '.t')}`).catch(() => {});
+        }
     } finally {
         clearTimeout(timer);
         if (browser) await browser.close().catch(() => {});

@@ -70,7 +70,7 @@ const devices = [
     { id: '8c3f1e52-d000-4000-8000-00000000c002', name: 'demo-ccm', mode: 'CCM' },
 ].map(d => Object.assign(d, {
     power: 'On', kvm: true, sol: true, optin: d.mode === 'CCM' ? 'Required' : 'NotRequired', code: null,
-    kvmActive: 0, solActive: 0, solClients: new Set(), etag: 1,
+    kvmActive: 0, solActive: 0, solClients: new Set(), etag: 1, down: false, dropAfter: 0,
     screen: new Screen(`\r\nIntel(R) AMT simulated host ${d.id} (firmware 16.1.30)\r\nType 'help' for commands.\r\namtsim$ `),
 }));
 const byId = id => devices.find(d => d.id === id);
@@ -122,6 +122,15 @@ const server = http.createServer(async (req, res) => {
         const d = byId(id);
         if (!d) { res.writeHead(404); return res.end('error no such device\n'); }
         if (verb === 'code') { res.writeHead(d.code ? 200 : 409); return res.end(d.code ? `ok\n${d.code}\n` : 'error no consent code on screen\n'); }
+        if (verb === 'fault') {
+            for (const kv of (u.searchParams.get('text') || '').split(/\s+/).filter(Boolean)) {
+                const [k, v] = kv.split('=');
+                if (k === 'down') d.down = v === '1' || v === 'on' || v === 'true';
+                else if (k === 'drop-after') d.dropAfter = Number(v) || 0;
+                else { res.writeHead(400); return res.end(`error unknown knob ${k}\n`); }
+            }
+            res.writeHead(200); return res.end('ok\n');
+        }
         if (verb === 'type') { d.screen.write(u.searchParams.get('text') + '\r\n'); res.writeHead(200); return res.end('ok\n'); }
         if (verb === 'screen') { res.writeHead(200); return res.end('ok\n' + d.screen.text()); }
         res.writeHead(400); return res.end('error\n');
@@ -133,7 +142,9 @@ const server = http.createServer(async (req, res) => {
         if (f.endsWith('/')) f += 'index.html';
         return fs.readFile(f, (e, data) => {
             if (e) { res.writeHead(404); return res.end('not found'); }
-            res.writeHead(200, { 'Content-Type': MIME[path.extname(f)] || 'application/octet-stream', 'Cache-Control': 'no-cache' });
+            res.writeHead(200, { 'Content-Type': MIME[path.extname(f)] || 'application/octet-stream', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff',
+                // same policy as conf/console.conf
+                'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'" });
             res.end(data);
         });
     }
@@ -156,6 +167,7 @@ const server = http.createServer(async (req, res) => {
     const m = p.match(/^\/redfish\/v1\/Systems\/([^/]+)(?:\/Actions\/(?:Oem\/)?[A-Za-z]+\.([A-Za-z]+))?$/);
     const d = m && byId(m[1]);
     if (!d) return rfErr(res, 404, 'ResourceNotFound', 'The requested resource was not found.', 'Check the URI.');
+    if (d.down) return rfErr(res, 503, 'ServiceTemporarilyUnavailable', 'The service is temporarily unavailable.  Retry in 5 seconds.', 'Wait for the indicated retry duration and retry the operation.', { 'Retry-After': '5' });
     if (!m[2]) {
         if (req.method === 'PATCH') {
             const b = await readBody(req) || {};
@@ -200,6 +212,7 @@ server.on('upgrade', (req, socket, head) => {
     const mode = u.searchParams.get('mode');
     if (!t || t.exp < Date.now() || t.dev.id !== u.searchParams.get('host') || t.mode !== mode) return refuse(403, 'Forbidden');
     const d = t.dev;
+    if (d.down) return refuse(503, 'Service Unavailable');
     if ((mode === 'kvm' && d.kvmActive) || (mode === 'sol' && d.solActive)) return refuse(409, 'Conflict');
     wss.handleUpgrade(req, socket, head, ws => (mode === 'kvm' ? kvm : sol)(d, ws));
 });
@@ -238,7 +251,7 @@ const PAL = [[0, 0, 0], [170, 170, 170], [0, 0, 170], [255, 255, 85], [255, 255,
 function kvm(d, ws) {
     d.kvmActive++;
     let stage = 'version', buf = Buffer.alloc(0), pf = { bpp: 32, be: 0, rs: 16, gs: 8, bs: 0, rm: 255, gm: 255, bm: 255 };
-    let pending = false, sentVersion = -1, polling = null;
+    let pending = false, sentVersion = -1, polling = null, sent = 0;
     ws.send(Buffer.from('RFB 003.008\n'));
     const sendFrame = () => {
         const fb = render(d);
@@ -256,6 +269,8 @@ function kvm(d, ws) {
             o += bypp;
         }
         sentVersion = d.screen.version + (d.code ? 1e9 : 0) + (d.power === 'On' ? 0 : 2e9);
+        sent += out.length;
+        if (d.dropAfter && sent >= d.dropAfter) { ws.send(out.subarray(0, Math.max(0, out.length - (sent - d.dropAfter)))); ws.terminate(); return; }
         ws.send(out);
     };
     const curVersion = () => d.screen.version + (d.code ? 1e9 : 0) + (d.power === 'On' ? 0 : 2e9);
