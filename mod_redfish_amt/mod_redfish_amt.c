@@ -18,6 +18,7 @@
 #include "redfish_amt_api.h"
 #include "rf_auth.h"
 #include "rf_config.h"
+#include "rf_handlers.h"
 #include "rf_router.h"
 #include "rf_session.h"
 #include "rf_state.h"
@@ -86,6 +87,7 @@ static int rf_post_config_services(apr_pool_t *pconf, server_rec *s, rf_server_c
 static void rf_child_init(apr_pool_t *p, server_rec *s)
 {
     rf_store_child_init(p, s);
+    rf_systems_child_init(p, rf_sconf(s)->devices->nelts);
 }
 
 static int rf_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
@@ -141,7 +143,7 @@ AP_DECLARE_MODULE(redfish_amt) = {
     rf_create_dir_conf,     /* per-directory config (RedfishAuthProvider, RedfishRole) */
     rf_merge_dir_conf,      /* merge per-directory */
     rf_create_server_conf,  /* per-server config */
-    rf_merge_server_conf,   /* merge per-server */
+    rf_merge_server,        /* merge per-server (registry + per-vhost Redfish settings) */
     rf_all_cmds,            /* directives: <AmtDevice> ones + Redfish* ones */
     rf_register_hooks,
 #if defined(AP_MODULE_FLAG_ALWAYS_MERGE)

@@ -43,6 +43,26 @@ void *rf_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     return c;
 }
 
+/* Virtual hosts share the main server's device registry (rf_merge_server_conf)
+ * but may override the per-host Redfish settings; the rest are server-wide
+ * because they size or govern shared state. */
+void *rf_merge_server(apr_pool_t *p, void *basev, void *addv)
+{
+    const rf_server_conf *base = basev, *add = addv;
+    rf_server_conf *c = apr_pmemdup(p, rf_merge_server_conf(p, basev, addv), sizeof(*c));
+    const rf_settings *b = &base->redfish, *a = &add->redfish;
+    c->redfish = *b;
+    if (a->token_lifetime)
+        c->redfish.token_lifetime = a->token_lifetime;
+    if (a->allow_basic_http)
+        c->redfish.allow_basic_http = a->allow_basic_http;
+    if (a->page_size)
+        c->redfish.page_size = a->page_size;
+    if (a->relay_url)
+        c->redfish.relay_url = a->relay_url;
+    return c;
+}
+
 static rf_settings *settings(cmd_parms *cmd)
 {
     return &rf_sconf(cmd->server)->redfish;
@@ -65,11 +85,14 @@ enum int_field { I_SESSION_TIMEOUT, I_MAX_SESSIONS, I_TOKEN_LIFETIME, I_STATE_TT
 static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
 {
     rf_settings *s = settings(cmd);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    enum int_field f = (enum int_field)(apr_uintptr_t)cmd->info;
+    const char *err = (f == I_TOKEN_LIFETIME || f == I_PAGE_SIZE)
+                          ? NULL
+                          : ap_check_cmd_context(cmd, GLOBAL_ONLY);
     long v;
     if (err)
         return err;
-    switch ((enum int_field)(apr_uintptr_t)cmd->info) {
+    switch (f) {
     case I_SESSION_TIMEOUT:
         err = parse_int(cmd, arg, RF_MIN_SESSION_TIMEOUT, RF_MAX_SESSION_TIMEOUT, &v);
         if (!err) s->session_timeout = (int)v;
@@ -104,18 +127,12 @@ static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
 
 static const char *set_basic_http(cmd_parms *cmd, void *dummy, int on)
 {
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    if (err)
-        return err;
     settings(cmd)->allow_basic_http = on ? 2 : 1;
     return NULL;
 }
 
 static const char *set_relay_url(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    if (err)
-        return err;
     if (strncmp(arg, "wss://", 6) != 0 && strncmp(arg, "ws://", 5) != 0)
         return "RedfishRelayURL must be an absolute ws:// or wss:// URL "
                "(e.g. wss://bmc.example.com/relay/webrelay.ashx)";

@@ -60,6 +60,10 @@ typedef struct rf_authn_entry {
     const void *provider;       /* const authn_provider * */
 } rf_authn_entry;
 
+/* Server config merge used by the module record: the registry part is
+ * rf_merge_server_conf (rf_device_config.c), plus per-vhost Redfish settings. */
+void *rf_merge_server(apr_pool_t *p, void *base, void *add);
+
 void *rf_create_dir_conf(apr_pool_t *p, char *dir);
 void *rf_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 

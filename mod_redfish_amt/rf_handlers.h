@@ -47,6 +47,9 @@ json_t *rf_system_json(rf_req *q, const amt_device *d, const amt_state *st);
 /* ws(s)://.../relay/webrelay.ashx?host=<id>&mode=<mode> */
 const char *rf_console_uri(rf_req *q, const amt_device *d, const char *mode);
 
+/* child_init: the per-process cache of rendered systems. */
+void rf_systems_child_init(apr_pool_t *p, int ndevices);
+
 /* Success envelope for actions and DELETE: 200 with @Message.ExtendedInfo. */
 int rf_success(rf_req *q);
 

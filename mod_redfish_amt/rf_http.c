@@ -50,9 +50,13 @@ static const char *etag_of_text(apr_pool_t *p, const char *text)
                         md[4], md[5], md[6], md[7]);
 }
 
+/* One serialization for the body and its ETag, so a client's If-Match compares
+ * with exactly what it was sent, and the body is serialized once per response. */
+#define RF_JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
+
 const char *rf_etag_of(rf_req *q, json_t *obj)
 {
-    char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = json_dumps(obj, RF_JSON_FLAGS);
     const char *etag;
     if (!text)
         return "W/\"0\"";
@@ -61,23 +65,14 @@ const char *rf_etag_of(rf_req *q, json_t *obj)
     return etag;
 }
 
-int rf_send_json(rf_req *q, int status, json_t *obj, int with_etag)
+int rf_send_text(rf_req *q, int status, const char *text, const char *etag, const char *link)
 {
     request_rec *r = q->r;
-    char *text;
-    const char *link;
-
-    if (!obj)
-        return HTTP_INTERNAL_SERVER_ERROR;
-    if (with_etag)
-        apr_table_setn(r->headers_out, "ETag", rf_etag_of(q, obj));
-    link = describedby(r->pool, obj);
+    size_t len = strlen(text);
+    if (etag)
+        apr_table_setn(r->headers_out, "ETag", etag);
     if (link)
         apr_table_setn(r->headers_out, "Link", link);
-    text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(obj);
-    if (!text)
-        return HTTP_INTERNAL_SERVER_ERROR;
     r->status = status;
     apr_table_setn(r->headers_out, "OData-Version", "4.0");
     /* Responses describe live device state and may carry session data: never
@@ -85,11 +80,34 @@ int rf_send_json(rf_req *q, int status, json_t *obj, int with_etag)
     if (!apr_table_get(r->headers_out, "Cache-Control"))
         apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
     ap_set_content_type(r, "application/json; charset=utf-8");
-    ap_set_content_length(r, (apr_off_t)strlen(text));
+    ap_set_content_length(r, (apr_off_t)len);
     if (!r->header_only)
-        ap_rwrite(text, (int)strlen(text), r);
-    free(text);
+        ap_rwrite(text, (int)len, r);
     return OK;
+}
+
+int rf_render_json(rf_req *q, json_t *obj, const char **text, const char **etag, const char **link)
+{
+    char *t;
+    if (!obj)
+        return -1;
+    *link = describedby(q->r->pool, obj);
+    t = json_dumps(obj, RF_JSON_FLAGS);
+    json_decref(obj);
+    if (!t)
+        return -1;
+    *text = apr_pstrdup(q->r->pool, t);
+    free(t);
+    *etag = etag_of_text(q->r->pool, *text);
+    return 0;
+}
+
+int rf_send_json(rf_req *q, int status, json_t *obj, int with_etag)
+{
+    const char *text, *etag, *link;
+    if (rf_render_json(q, obj, &text, &etag, &link) != 0)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    return rf_send_text(q, status, text, with_etag ? etag : NULL, link);
 }
 
 static json_t *msg_va(const char *related, const char *key, va_list ap)

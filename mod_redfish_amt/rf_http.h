@@ -33,6 +33,12 @@ void rf_req_init(rf_req *q, request_rec *r);
  * headers, and an ETag when etag is non-zero. Returns OK for the handler. */
 int rf_send_json(rf_req *q, int status, json_t *obj, int with_etag);
 
+/* Serializes obj (consumed) once: body text, its ETag and Link header value (or
+ * NULL), all from the request pool. 0, or -1 on failure. */
+int rf_render_json(rf_req *q, json_t *obj, const char **text, const char **etag, const char **link);
+/* Sends an already rendered body with the common headers (etag/link may be NULL). */
+int rf_send_text(rf_req *q, int status, const char *text, const char *etag, const char *link);
+
 /* The ETag we would send for obj (W/"..."), allocated from the request pool. */
 const char *rf_etag_of(rf_req *q, json_t *obj);
 

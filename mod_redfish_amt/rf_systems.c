@@ -1,7 +1,10 @@
 /* Systems collection and Systems/{id}: GET and PATCH of the console switches. */
 #include "rf_handlers.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "apr_thread_mutex.h"
 
 #include "apr_strings.h"
 #include "http_log.h"
@@ -171,6 +174,8 @@ static void check_patch(rf_req *q, json_t *body, json_t *current, json_t *msgs, 
     }
 }
 
+static int send_system(rf_req *q, const amt_device *d, const amt_state *st);
+
 static int patch_system(rf_req *q, const amt_device *d)
 {
     json_t *body, *current, *msgs;
@@ -217,7 +222,69 @@ static int patch_system(rf_req *q, const amt_device *d)
     rc = rf_state_get(q, d, &st, 1);
     if (rc != AMT_OK)
         return rf_amt_error(q, d, rc, NULL);
-    return rf_send_json(q, HTTP_OK, rf_system_json(q, d, &st), 1);
+    return send_system(q, d, &st);
+}
+
+/* The rendered ComputerSystem depends only on the device, its AMT state and the
+ * relay URL base; pollers mostly ask for the same one again. Each process keeps
+ * the last rendering per device (text, ETag, Link) and reuses it while those
+ * inputs are byte-for-byte the same, which skips building and serializing JSON. */
+typedef struct rendered {
+    amt_state state;
+    char *base, *text, *etag, *link; /* malloc'ed; NULL when empty */
+} rendered;
+
+static rendered *render_cache;
+static int render_cache_n;
+static apr_thread_mutex_t *render_mutex;
+
+void rf_systems_child_init(apr_pool_t *p, int ndevices)
+{
+    render_cache = NULL;
+    render_cache_n = 0;
+    if (ndevices <= 0 || apr_thread_mutex_create(&render_mutex, APR_THREAD_MUTEX_DEFAULT, p) !=
+                             APR_SUCCESS)
+        return;
+    render_cache = apr_pcalloc(p, sizeof(*render_cache) * (apr_size_t)ndevices);
+    render_cache_n = ndevices;
+}
+
+static int send_system(rf_req *q, const amt_device *d, const amt_state *st)
+{
+    int i = rf_device_index(q->sconf, d);
+    const char *base = rf_console_uri(q, d, "");
+    const char *text = NULL, *etag = NULL, *link = NULL;
+    rendered *c = (render_cache && i >= 0 && i < render_cache_n) ? &render_cache[i] : NULL;
+
+    if (c && apr_thread_mutex_lock(render_mutex) == APR_SUCCESS) {
+        if (c->text && strcmp(c->base, base) == 0 && memcmp(&c->state, st, sizeof(*st)) == 0) {
+            text = apr_pstrdup(q->r->pool, c->text);
+            etag = apr_pstrdup(q->r->pool, c->etag);
+            link = c->link ? apr_pstrdup(q->r->pool, c->link) : NULL;
+        }
+        apr_thread_mutex_unlock(render_mutex);
+    }
+    if (text)
+        return rf_send_text(q, HTTP_OK, text, etag, link);
+    if (rf_render_json(q, rf_system_json(q, d, st), &text, &etag, &link) != 0)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    if (c && apr_thread_mutex_lock(render_mutex) == APR_SUCCESS) {
+        free(c->base);
+        free(c->text);
+        free(c->etag);
+        free(c->link);
+        c->state = *st;
+        c->base = strdup(base);
+        c->text = strdup(text);
+        c->etag = strdup(etag);
+        c->link = link ? strdup(link) : NULL;
+        if (!c->base || !c->text || !c->etag) {
+            free(c->text);
+            c->text = NULL;
+        }
+        apr_thread_mutex_unlock(render_mutex);
+    }
+    return rf_send_text(q, HTTP_OK, text, etag, link);
 }
 
 int rf_h_system(rf_req *q)
@@ -232,5 +299,5 @@ int rf_h_system(rf_req *q)
     rc = rf_state_get(q, d, &st, 0);
     if (rc != AMT_OK)
         return rf_amt_error(q, d, rc, NULL);
-    return rf_send_json(q, HTTP_OK, rf_system_json(q, d, &st), 1);
+    return send_system(q, d, &st);
 }

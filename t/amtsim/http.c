@@ -282,7 +282,8 @@ static int send_soap(struct conn *c, int status, const struct sbuf *body, bool c
 void http_serve(struct conn *c)
 {
     struct device *d = c->dev;
-    struct rbuf b = { malloc(MAX_HEAD + 65536), 0, MAX_HEAD + 65536 };
+    /* room for one header block plus the largest body (with chunk framing) */
+    struct rbuf b = { malloc(MAX_HEAD + MAX_BODY + 64), 0, MAX_HEAD + MAX_BODY + 64 };
     if (!b.p)
         return;
     while (!g_stop) {
@@ -302,6 +303,10 @@ void http_serve(struct conn *c)
         if (down)
             goto out; /* unreachable: never answer */
         size_t hlen = (size_t)(end - b.p) + 4;
+        if (hlen > MAX_HEAD) {
+            send_simple(c, 400, "Bad Request");
+            goto out;
+        }
         char *head = malloc(hlen + 1);
         if (!head)
             goto out;

@@ -25,7 +25,7 @@ sub ctlbin   { $ENV{AMTSIMCTL} || builddir() . '/t/amtsim/amtsimctl' }
 
 # The test CA (t/amtsim/make-test-ca), made once per build tree.
 sub test_ca {
-    my $dir = $ENV{AMTSIM_CA_DIR} || builddir() . '/t/amtsim/test-ca';
+    my $dir = $ENV{AMTSIM_CA_DIR} || builddir() . '/build/test-ca';
     system("$root/t/amtsim/make-test-ca", $dir) == 0 or die "make-test-ca failed\n";
     return $dir;
 }

@@ -13,9 +13,11 @@ use Apache::Test;
 use Apache::TestRequest ();
 use Exporter 'import';
 
-our @EXPORT = qw(ws_handshake ws_send ws_recv ws_close_expect get_token relay_url
+our @EXPORT = qw(get_token_at ws_handshake ws_send ws_recv ws_close_expect get_token relay_url
+                 redfish_post vhost_hostport private_httpd sol_echo
                  SYS1 SYS2 SYS3 SYS4 SYS_UNKNOWN);
 
+our %SESSIONS;
 use constant SYS1 => '8c3f1e52-0000-4000-8000-000000000001';
 use constant SYS2 => '8c3f1e52-0000-4000-8000-000000000002';
 use constant SYS3 => '8c3f1e52-0000-4000-8000-000000000003';
@@ -39,7 +41,7 @@ sub relay_url {
 # Returns { status, headers, body, sock, raw }.
 sub ws_handshake {
     my (%o) = @_;
-    my ($host, $port) = hostport();
+    my ($host, $port) = $o{hostport} ? split(/:/, $o{hostport}) : hostport();
     my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 10)
         or die "connect: $!";
     binmode $sock;
@@ -99,6 +101,28 @@ sub encode_base64_sha1 {
     return $b;
 }
 
+# host:port of an Apache::Test <VirtualHost NAME> from a t/conf/*.conf.in file.
+sub vhost_hostport {
+    my ($name) = @_;
+    my $v = Apache::Test::config()->{vhosts}{$name} or return undef;
+    return $v->{hostport};
+}
+
+# Sends "echo WORD" on a plain SOL stream and waits for WORD (as command output).
+sub sol_echo {
+    my ($r, $word, $timeout) = @_;
+    return 0 unless $r && $r->{sock};
+    ws_send($r, 2, "echo $word\r") or return 0;
+    my $seen = '';
+    my $deadline = time + ($timeout // 5);
+    while (time < $deadline) {
+        my ($op, $p) = ws_recv($r, 1);
+        $seen .= $p if defined $op && $op == 2;
+        return 1 if ($seen =~ s/\Q$word\E//g) >= 2;   # the echoed line + the output
+    }
+    return 0;
+}
+
 # Sends one frame. %o: fin (default 1), mask (default 1), rsv (bits).
 sub ws_send {
     my ($r, $op, $payload, %o) = @_;
@@ -130,6 +154,7 @@ sub ws_send {
 # Receives one frame: returns (opcode, payload) or () on timeout/EOF.
 sub ws_recv {
     my ($r, $timeout) = @_;
+    return () unless $r->{sock};
     $timeout //= 5;
     my $sel = IO::Select->new($r->{sock});
     my $deadline = time + $timeout;
@@ -169,9 +194,96 @@ sub ws_close_expect {
     return ();
 }
 
+# POST JSON to the Redfish service as the session of $user (created on first
+# use); returns the HTTP::Response. %o: base (http://host:port of another server).
+sub redfish_post {
+    my ($path, $body, %o) = @_;
+    my $user = $o{user} // 'admin';
+    my $tok = session_token($user, $o{pw} // "$user-pw", $o{base}) or return undef;
+    my $json = JSON::PP->new;
+    return post_json($o{base}, $path, $json->encode($body), 'X-Auth-Token' => $tok);
+}
+
+sub post_json {
+    my ($base, $path, $content, @h) = @_;
+    if ($base) {
+        require LWP::UserAgent;
+        require HTTP::Request;
+        my $req = HTTP::Request->new(POST => "$base$path", ['Content-Type' => 'application/json', @h], $content);
+        return LWP::UserAgent->new(timeout => 15)->request($req);
+    }
+    return Apache::TestRequest::POST($path, content => $content, 'Content-Type' => 'application/json', @h);
+}
+
+sub session_token {
+    my ($user, $pw, $base) = @_;
+    my $k = ($base // '') . "|$user";
+    return $SESSIONS{$k} if $SESSIONS{$k};
+    my $res = post_json($base, '/redfish/v1/SessionService/Sessions',
+                        JSON::PP->new->encode({ UserName => $user, Password => $pw }));
+    my $tok = $res->header('X-Auth-Token');
+    unless ($res->code == 201 && $tok) { $@ = 'login failed: ' . $res->code; return undef }
+    return $SESSIONS{$k} = $tok;
+}
+
+# A second, private httpd (not Apache::Test) with its own generated config, for
+# settings that are server-wide in the suite (e.g. AmtRelayMaxStreams). Loads the
+# harness' module list and both modules; devices = extra lines. Returns a hash
+# { base, hostport, stop => sub } or undef (with $@).
+sub private_httpd {
+    my (%o) = @_;
+    my $state = $ENV{RFAMT_STATEDIR} or do { $@ = 'RFAMT_STATEDIR not set'; return undef };
+    my $build = $ENV{RFAMT_BUILDDIR};
+    my $dir = "$state/private-$o{name}";
+    system('rm', '-rf', $dir);
+    mkdir $dir or do { $@ = "mkdir $dir: $!"; return undef };
+    my $port = do { my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1); my $p = $s->sockport; close $s; $p };
+    my $tconf = Apache::Test::config()->{vars}{t_conf};
+    my $user = $> == 0 ? "User nobody\nGroup nogroup\n" : '';
+    open my $fh, '>', "$dir/httpd.conf" or return undef;
+    print $fh "Include $state/inherit.conf\n",
+        "LoadModule redfish_amt_module $build/mod_redfish_amt/.libs/mod_redfish_amt.so\n",
+        "LoadModule amt_relay_module $build/mod_amt_relay/.libs/mod_amt_relay.so\n",
+        "ServerRoot $dir\nServerName 127.0.0.1\nListen 127.0.0.1:$port\nPidFile $dir/httpd.pid\n",
+        "ErrorLog $dir/error_log\nLogLevel warn amt_relay:info\nMutex file:$dir\nDefaultRuntimeDir $dir\n",
+        $user, "TypesConfig /dev/null\n",
+        "<IfModule mpm_event_module>\n StartServers 1\n ServerLimit 2\n ThreadsPerChild 16\n MaxRequestWorkers 32\n</IfModule>\n",
+        "RedfishTokenLifetime 60\nRedfishAMTTimeout 2000\n",
+        "<Location /redfish>\n SetHandler redfish-amt\n RedfishAuthProvider file\n",
+        " AuthUserFile $tconf/redfish.htpasswd\n AuthGroupFile $tconf/redfish.groups\n",
+        " RedfishRole Administrator \"group admins\"\n RedfishRole Operator \"group operators\"\n",
+        " RedfishRole ReadOnly \"group readers\"\n</Location>\n",
+        "<Location /relay/webrelay.ashx>\n SetHandler amt-relay\n</Location>\n",
+        $o{conf} // '';
+    close $fh;
+    chmod 0755, $dir;
+    my $out = `/usr/sbin/apache2 -d $dir -f $dir/httpd.conf -k start 2>&1`;
+    if ($?) { $@ = "apache2 start: $out"; return undef }
+    my $ok = 0;
+    for (1 .. 50) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 1);
+        if ($s) { $ok = 1; close $s; last }
+        select undef, undef, undef, 0.1;
+    }
+    my $stop = sub {
+        system("/usr/sbin/apache2 -d $dir -f $dir/httpd.conf -k stop >/dev/null 2>&1");
+        for (1 .. 50) { last unless -e "$dir/httpd.pid"; select undef, undef, undef, 0.1 }
+    };
+    unless ($ok) { $stop->(); $@ = "private httpd did not listen; see $dir/error_log"; return undef }
+    return { base => "http://127.0.0.1:$port", hostport => "127.0.0.1:$port", dir => $dir, stop => $stop };
+}
+
 # A redirection token through the Redfish API; undef (with $@ set) when the
-# token service is not available.
-our %SESSIONS;
+# token service is not available. (get_token_at: same against another server.)
+sub get_token_at {
+    my ($base, $system, $mode) = @_;
+    my $res = redfish_post("/redfish/v1/Systems/$system/Actions/Oem/IntelComputerSystem.GenerateRedirectionToken",
+                           { Mode => uc $mode }, base => $base) or return undef;
+    unless ($res->is_success) { $@ = 'token action: ' . $res->code . ' ' . $res->content; return undef }
+    my $body = eval { JSON::PP->new->decode($res->content) } || {};
+    return $body->{RedirectionToken} // do { $@ = 'no RedirectionToken'; undef };
+}
+
 sub get_token {
     my ($system, $mode, $user, $pw) = @_;
     $user //= 'admin';

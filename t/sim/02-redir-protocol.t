@@ -24,6 +24,11 @@ my $sim = AmtSim->new(devices => [
     "id=$id{ccm},addr=127.0.1.17,password=$pw,mode=ccm",
 ]);
 sub client { AmtSim::Redir->new(host => $_[0], port => $_[1] // 16994, @_[2 .. $#_]) }
+# wait until the device has released its sessions (a closed client is noticed asynchronously)
+sub idle {
+    my $id = shift // $id{a};
+    for (1 .. 100) { my $s = $sim->state($id); return if !$s->{sol_active} && !$s->{kvm_active}; sleep 0.05 }
+}
 
 # session manager + query
 my $c = client('127.0.1.14');
@@ -49,7 +54,7 @@ for my $f (@formats) {
     my ($st) = $cc->digest('admin', $pw, cnonce => $f->[1], nc => $f->[2]);
     is($st, 0, "digest accepted: $f->[0] (cnonce $f->[1], nc $f->[2])");
     $cc->close;
-    sleep 0.1;
+    idle();
 }
 {
     my $cc = client('127.0.1.14');
@@ -57,6 +62,7 @@ for my $f (@formats) {
     my ($st) = $cc->digest('admin', $pw, type => 3);
     is($st, 0, 'RFC 2069 digest (type 3) accepted');
     $cc->close;
+    idle();
 }
 {
     my $cc = client('127.0.1.14');
@@ -64,12 +70,14 @@ for my $f (@formats) {
     my ($st) = $cc->digest('admin', 'not-the-password');
     is($st, 1, 'wrong password: status 1 (FAILURE)');
     ok($cc->eof_within(2), 'wrong password: connection closed');
+    idle();
 }
 {
     my $cc = client('127.0.1.14');
     $cc->start('sol');
     my ($st) = $cc->digest('admin', $pw, tamper => sub { my $r = shift; $r =~ tr/0-9a-f/1-9a-f0/; $r });
     is($st, 1, 'tampered response refused');
+    idle();
 }
 {
     my $cc = client('127.0.1.14');
@@ -77,7 +85,7 @@ for my $f (@formats) {
     my ($st) = $cc->digest('admin', $pw, tamper => sub { '' });
     is($st, 1, 'empty response (the 2017 bypass) refused');
 }
-sleep 0.2;
+idle();
 
 # one SOL session per device: the second gets BUSY
 my $s1 = client('127.0.1.14');

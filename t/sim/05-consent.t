@@ -20,11 +20,12 @@ const ID = '5c5c5c5c-0000-4000-8000-000000000021', HOST = '127.0.1.21', PW = 'C0
   const rv = async (xml) => prop((await c.post(xml)).body, 'ReturnValue');
   const optState = async () => prop((await c.post(ips.OptInService.Get())).body, 'OptInState');
   const code = () => sim.ctl('code', ID);
+  const redir = async (kind) => { const v = await h.redirStart(HOST, 16994, kind); await h.waitIdle(sim, ID); return v; };
   try {
     is(await optState(), '0', 'OptInState starts at 0 (NOT STARTED)');
     is(prop((await c.post(ips.OptInService.Get())).body, 'OptInRequired'), '4294967295', 'CCM: consent required for all');
     is(code().code, 1, 'amtsimctl code fails (exit 1) when no code is on screen');
-    is(await h.redirStart(HOST, 16994, 'kvm'), 3, 'KVM refused before consent');
+    is(await redir( 'kvm'), 3, 'KVM refused before consent');
     is(await rv(ips.OptInService.SendOptInCode(123456)), '2', 'SendOptInCode before StartOptIn: invalid state (2)');
     is(await rv(ips.OptInService.CancelOptIn()), '2', 'CancelOptIn with nothing to cancel: 2');
 

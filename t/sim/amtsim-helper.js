@@ -30,7 +30,7 @@ function done() { console.log(`1..${n}`); process.exitCode = failed ? 1 : 0; }
 function skipAll(why) { console.log(`1..0 # SKIP ${why}`); process.exit(0); }
 
 function testCA() {
-  const dir = process.env.AMTSIM_CA_DIR || path.join(build, 't/amtsim/test-ca');
+  const dir = process.env.AMTSIM_CA_DIR || path.join(build, 'build/test-ca');
   execFileSync(path.join(root, 't/amtsim/make-test-ca'), [dir]);
   return dir;
 }
@@ -154,4 +154,15 @@ function redirStart(host, port, kind) {
   });
 }
 
-module.exports = { ok, is, done, skipAll, startSim, sleep, md5, Wsman, rawPost, props, prop, faultSub, redirStart, testCA, root };
+// wait until the device has noticed that our sessions are gone
+async function waitIdle(sim, id, ms = 5000) {
+  const lim = Date.now() + ms;
+  while (Date.now() < lim) {
+    const st = sim.state(id);
+    if (st.sol_active === '0' && st.kvm_active === '0') return true;
+    await sleep(30);
+  }
+  return false;
+}
+
+module.exports = { waitIdle, ok, is, done, skipAll, startSim, sleep, md5, Wsman, rawPost, props, prop, faultSub, redirStart, testCA, root };

@@ -3,6 +3,7 @@
 // kept in sessionStorage only (never localStorage, never in the URL).
 
 const KEY = 'rfamt.session';
+const REQUEST_TIMEOUT_MS = 45000;
 
 export class ApiError extends Error {
     constructor(status, message, { resolution = '', messageId = '', retryAfter = null, kind = '' } = {}) {
@@ -80,7 +81,9 @@ async function toError(res) {
 
 // request(method, path, {body, etag, auth=true}) -> {status, body, headers}
 export async function request(method, path, { body, etag, auth = true, signal } = {}) {
-    const headers = { 'Accept': 'application/json', 'OData-Version': '4.0' };
+    // X-Requested-With: tells the service this is a script, so it must not answer
+    // 401 with a Basic challenge (a browser would pop up its own login box).
+    const headers = { 'Accept': 'application/json', 'OData-Version': '4.0', 'X-Requested-With': 'XMLHttpRequest' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (etag) headers['If-Match'] = etag;
     if (auth) {
@@ -88,14 +91,24 @@ export async function request(method, path, { body, etag, auth = true, signal } 
         headers['X-Auth-Token'] = session.token;
     }
     let res;
+    // Bounded wait: the service itself bounds its calls to AMT, so a request
+    // that takes longer than this is stuck somewhere between here and there.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), REQUEST_TIMEOUT_MS);
+    if (signal) signal.addEventListener('abort', () => timeout.abort(), { once: true });
     try {
         res = await fetch(path, {
-            method, headers, signal, credentials: 'same-origin', cache: 'no-store',
+            method, headers, signal: timeout.signal, credentials: 'same-origin', cache: 'no-store',
             body: body === undefined ? undefined : JSON.stringify(body),
         });
     } catch (e) {
-        if (e && e.name === 'AbortError') throw e;
+        if (signal && signal.aborted) throw e;
+        if (e && e.name === 'AbortError') {
+            throw new ApiError(0, 'The service did not answer in time.', { kind: 'network', resolution: 'Retry in a moment.' });
+        }
         throw new ApiError(0, 'The console server cannot be reached. Check your network connection.', { kind: 'network' });
+    } finally {
+        clearTimeout(timer);
     }
     if (!res.ok) {
         const err = await toError(res);
@@ -150,7 +163,7 @@ export async function logout() {
     try {
         await fetch(s.location, {
             method: 'DELETE', cache: 'no-store',
-            headers: { 'X-Auth-Token': s.token, 'OData-Version': '4.0' },
+            headers: { 'X-Auth-Token': s.token, 'OData-Version': '4.0', 'X-Requested-With': 'XMLHttpRequest' },
         });
     } catch { /* the session dies with its timeout anyway */ }
 }

@@ -13,6 +13,7 @@ const CONSENT_REFRESH_MS = 1000;
 const view = () => document.getElementById('view');
 let cleanup = null;            // teardown of the current view (timers, streams)
 let pendingNotice = null;      // message to show on the next login view
+const knownNames = new Map();  // system id -> last known Name (for when it is unreachable)
 
 // ---------- routing ----------
 
@@ -143,7 +144,7 @@ function solEnabled(sys) {
 }
 
 // After a stream failed: re-read the system and say why in plain words.
-async function explainStream(sysPath, mode) {
+async function explainStream(sysPath, mode, opened) {
     const label = mode === 'kvm' ? 'KVM' : 'serial console (SOL)';
     let sys;
     try {
@@ -172,6 +173,15 @@ async function explainStream(sysPath, mode) {
             { resolution: 'Close the other session (or wait for it to end), then connect again.' });
     }
     if (st === 'Error') return new api.ApiError(502, `The device reported an error on its ${label}.`, { resolution: 'Retry; if it persists, check the device.' });
+    if (!opened) {
+        // The relay refuses before the WebSocket upgrade, so the browser gets no reason.
+        const max = mode === 'kvm' ? sys.GraphicalConsole && sys.GraphicalConsole.MaxConcurrentSessions
+                                   : sys.SerialConsole && sys.SerialConsole.MaxConcurrentSessions;
+        return new api.ApiError(0, `The relay refused the ${label} stream.`, {
+            resolution: (max ? `This device allows ${max} ${label} session${max === 1 ? '' : 's'} at a time; if one is open elsewhere, close it and connect again. ` : '') +
+                'Otherwise retry; if it keeps failing, check the relay log.',
+        });
+    }
     return new api.ApiError(0, `The ${label} stream closed unexpectedly.`, { resolution: 'Connect again. If it keeps failing, check the device and the relay log.' });
 }
 
@@ -227,14 +237,18 @@ function renderSystems() {
 }
 
 function systemRow({ path, sys, err }) {
-    const id = sys ? sys.Id : path.split('/').pop();
+    const id = sys ? sys.Id : decodeURIComponent(path.split('/').pop());
     const href = `#/systems/${encodeURIComponent(id)}`;
+    if (sys) knownNames.set(id, sys.Name || id);
     if (!sys) {
+        const unreachable = err.kind === 'unreachable';
         return h('tr', { 'data-system': id },
-            h('td', {}, h('a', { href, text: id })),
-            h('td', { class: 'mono', text: id }),
-            h('td', { colspan: 5 }, badge(err.kind === 'unreachable' ? 'Unreachable' : 'Error'), ' ',
-                h('span', { class: 'small', text: err.message })),
+            h('td', {}, h('a', { href, text: knownNames.get(id) || id })),
+            h('td', { class: 'mono small', text: id }),
+            h('td', { colspan: 5, title: err.message }, badge(unreachable ? 'Unreachable' : 'Error'), ' ',
+                h('span', { class: 'small', text: unreachable
+                    ? `The device does not answer; retrying${err.retryAfter ? ` (in ${err.retryAfter} s)` : ''}.`
+                    : err.message })),
             h('td', {}, h('a', { href, class: 'btn btn-small' }, 'Open')));
     }
     const o = api.intel(sys);
@@ -264,7 +278,7 @@ function renderSystem(id, tab) {
     let consentOpen = null;     // active consent dialog controller
     let stream = null;          // KvmSession | SolSession
     const msg = h('div', { class: 'banner', hidden: true, id: 'system-msg' });
-    const title = h('h1', { id: 'system-title', text: id });
+    const title = h('h1', { id: 'system-title', text: knownNames.get(id) || id });
     const headBadges = h('div', { class: 'head-badges' });
     const stamp = h('span', { class: 'muted small' });
 
@@ -302,6 +316,7 @@ function renderSystem(id, tab) {
         try {
             sys = await api.get(path);
             if (!alive) return;
+            knownNames.set(sys.Id || id, sys.Name || id);
             banner(msg, null);
             paintHead();
             for (const fn of listeners) fn(sys);
@@ -477,10 +492,11 @@ function renderSystem(id, tab) {
         const remote = h('div', { class: 'card', 'aria-labelledby': 'remote-h' });
         const details = h('div', { class: 'card', 'aria-labelledby': 'details-h' });
         const actMsg = h('div', { class: 'banner', hidden: true, id: 'action-msg' });
-        panel.replaceChildren(actMsg, h('div', { class: 'grid' }, power, remote, details));
+        panel.replaceChildren(h('p', { class: 'muted', text: 'Reading the system…' }));
         let busy = false;
 
         const paint = s => {
+            if (!power.isConnected) panel.replaceChildren(actMsg, h('div', { class: 'grid' }, power, remote, details));
             const o = api.intel(s);
             const reset = api.findAction(s, 'Reset');
             const types = (reset && reset['ResetType@Redfish.AllowableValues']) || [];
@@ -634,7 +650,7 @@ function renderSystem(id, tab) {
             const opts = {
                 url: api.streamUrl(sys, mode),
                 getToken: () => api.redirectionToken(sys, isKvm ? 'KVM' : 'SOL'),
-                explain: () => explainStream(path, mode),
+                explain: everOpened => explainStream(path, mode, everOpened),
                 onState,
             };
             return isKvm ? new KvmSession(screen, { ...opts, scale: $('#kvm-scale').checked })

@@ -70,7 +70,7 @@ class StreamBase {
         // The relay refuses before the upgrade, so the browser sees only a
         // failed socket: ask the service why.
         let why = null;
-        try { why = await this.opts.explain(clean); } catch (e) { why = e; }
+        try { why = await this.opts.explain(this.everConnected); } catch (e) { why = e; }
         if (this.stopped) { this.setState('closed'); return; }
         this.setState(clean && !why ? 'closed' : 'failed', why);
     }
@@ -101,6 +101,7 @@ export class KvmSession extends StreamBase {
         rfb.addEventListener('connect', () => { if (this.rfb === rfb) this.opened(); });
         rfb.addEventListener('disconnect', e => {
             if (this.rfb !== rfb) return;
+            this.rfb = null;        // already disconnected: nothing to tear down
             this.closed(!!(e.detail && e.detail.clean));
         });
         rfb.addEventListener('securityfailure', e => {

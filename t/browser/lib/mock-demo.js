@@ -78,7 +78,9 @@ const sessions = new Map();   // token -> id
 const tokens = new Map();     // redirection token -> {dev, mode, exp}
 let sessSeq = 0;
 
+let currentReq = null;   // like mod_redfish_amt: a 401 carries a Basic challenge unless X-Requested-With is sent
 function rfErr(res, status, id, message, resolution, hdrs = {}) {
+    if (status === 401 && !(currentReq && currentReq.headers['x-requested-with'])) hdrs = { ...hdrs, 'WWW-Authenticate': 'Basic realm="Redfish"' };
     res.writeHead(status, { 'Content-Type': 'application/json', ...hdrs });
     res.end(JSON.stringify({ error: { code: `Base.1.22.0.${id}`, message, '@Message.ExtendedInfo': [{ MessageId: `Base.1.22.0.${id}`, Message: message, Resolution: resolution, Severity: 'Critical' }] } }));
 }
@@ -149,6 +151,7 @@ const server = http.createServer(async (req, res) => {
         });
     }
     if (!p.startsWith('/redfish/')) { res.writeHead(404); return res.end(); }
+    currentReq = req;
     if (p === '/redfish/v1/SessionService/Sessions' && req.method === 'POST') {
         const b = await readBody(req);
         if (!b || b.UserName !== USER || b.Password !== PASSWORD) return rfErr(res, 401, 'NoValidSession', 'Invalid user name or password.', 'Check the credentials.');

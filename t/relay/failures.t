@@ -1,0 +1,191 @@
+# mod_amt_relay refusals and limits that need real devices (issue 5):
+#  TLS to AMT verified by the test CA (and refused when the redirection port shows
+#  an untrusted or misnamed certificate), expired token, consent missing / lapsed,
+#  a clean 502 for an unreachable redirection port with a VALID token, the global
+#  stream cap (503, live streams untouched; private httpd because the cap is
+#  server-wide), and the idle timeout over real HTTP.
+# Devices 0x15-0x18 and <VirtualHost relay_short> come from t/conf/relay-extra.conf.in.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin";
+use Apache::Test;
+use Apache::TestUtil;
+use JSON::PP;
+use Time::HiRes qw(time sleep);
+use RelayTest;
+use Test::More ();
+sub diag { Test::More::diag(@_) }
+
+use constant SYS_CLOSED   => '8c3f1e52-0000-4000-8000-000000000015';
+use constant SYS_UNTRUSTED => '8c3f1e52-0000-4000-8000-000000000016';
+use constant SYS_WRONGSAN => '8c3f1e52-0000-4000-8000-000000000017';
+use constant SYS_WRONGPIN => '8c3f1e52-0000-4000-8000-000000000018';
+
+my $expiring = get_token(SYS1, 'sol');
+my $t_expiring = time;
+plan tests => 42, need { 'Redfish GenerateRedirectionToken available' => defined $expiring };
+
+my $ctl = "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}";
+my $state = $ENV{RFAMT_STATEDIR};
+my ($r, $t, $code, $reason);
+sub word { join '', 'w', map { ('a' .. 'z')[int rand 26] } 1 .. 8 }
+sub bye { my $r = shift; return unless $r->{sock}; ws_send($r, 8, pack('n', 1000)); ws_close_expect($r, 3); close $r->{sock} }
+
+# ================= 4. TLS device =================
+$t = get_token(SYS3, 'sol');
+$r = ws_handshake(url => relay_url(host => SYS3, mode => 'sol'), proto => $t);
+ok t_cmp($r->{status}, 101, 'TLS device (16995, AmtTLSCA): SOL upgrade');
+ok t_cmp(sol_echo($r, word()), 1, 'TLS device: SOL text round-trips');
+bye($r);
+
+# the redirection port shows other certificates: an openssl s_server per case
+my $tls = "$state/relay-tls";
+system("mkdir -p $tls && cd $tls && "
+     . "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=untrusted -addext subjectAltName=IP:127.0.0.4 "
+     . "  -keyout self-key.pem -out self.pem 2>/dev/null && "
+     . "openssl req -newkey rsa:2048 -nodes -subj /CN=wrong-name -keyout san-key.pem -out san.csr 2>/dev/null && "
+     . "printf 'subjectAltName=DNS:wrong.example,IP:127.0.0.99\\n' > san.ext && "
+     . "openssl x509 -req -in san.csr -CA $state/ca/ca.pem -CAkey $state/ca/ca-key.pem -CAcreateserial "
+     . "  -days 2 -extfile san.ext -out san.pem 2>/dev/null");
+my @servers;
+sub s_server {
+    my ($port, $cert, $key) = @_;
+    my $pid = fork // die;
+    if (!$pid) {
+        open STDIN, '<', '/dev/null'; open STDOUT, '>', '/dev/null'; open STDERR, '>', "$tls/s_server-$port.log";
+        exec 'timeout', '120', 'openssl', 's_server', '-accept', "127.0.0.4:$port", '-cert', $cert, '-key', $key, '-quiet';
+        exit 127;
+    }
+    push @servers, $pid;
+    for (1 .. 50) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.4', PeerPort => $port, Timeout => 1);
+        if ($s) { close $s; return 1 }
+        sleep 0.1;
+    }
+    return 0;
+}
+END { kill 'TERM', @servers if @servers }
+ok t_cmp(s_server(17995, "$tls/self.pem", "$tls/self-key.pem") && s_server(17996, "$tls/san.pem", "$tls/san-key.pem"),
+         1, 'test TLS servers up (self-signed; CA-signed with a wrong name)');
+$t = get_token(SYS_UNTRUSTED, 'sol') or diag("token: $@");
+ok t_cmp(defined $t ? 1 : 0, 1, 'token issued for the device (its WS-Man side verifies fine)');
+$r = ws_handshake(url => relay_url(host => SYS_UNTRUSTED, mode => 'sol'), proto => $t // 'x');
+ok t_cmp($r->{status}, 502, 'untrusted certificate on the redirection port: 502 before the upgrade');
+ok t_cmp($r->{body} // '', qr/certif|verif|TLS/i, "reason names TLS verification ($r->{body})");
+$t = get_token(SYS_WRONGSAN, 'sol') or diag("token: $@");
+$r = ws_handshake(url => relay_url(host => SYS_WRONGSAN, mode => 'sol'), proto => $t // 'x');
+ok t_cmp($r->{status}, 502, 'CA-signed certificate without the device address in its SAN: 502');
+ok t_cmp($r->{body} // '', qr/certif|verif|TLS|name|SAN/i, "reason ($r->{body})");
+# a wrong AmtTLSPin fails closed already at WS-Man: no token, so no stream
+my $res = redfish_post('/redfish/v1/Systems/' . SYS_WRONGPIN . '/Actions/Oem/IntelComputerSystem.GenerateRedirectionToken',
+                       { Mode => 'SOL' });
+ok t_cmp($res->code, qr/^5\d\d$/, 'wrong AmtTLSPin: no token for that device (' . $res->code . ')');
+kill 'TERM', @servers; @servers = ();
+
+# ================= 5. token failures =================
+# --- unreachable redirection port, with a token that is valid ---
+$t = get_token(SYS_CLOSED, 'sol') or diag("token: $@");
+ok t_cmp(defined $t ? 1 : 0, 1, 'token issued for the device whose redirection port is closed');
+$r = ws_handshake(url => relay_url(host => SYS_CLOSED, mode => 'sol'), proto => $t // 'x');
+ok t_cmp($r->{status}, 502, 'unreachable AMT: exactly 502 (the token was accepted)');
+ok t_cmp($r->{body} // '', qr/connect|refused|unreachable/i, "reason ($r->{body})");
+ok t_cmp(exists $r->{headers}{upgrade} ? 1 : 0, 0, 'no Upgrade header on the refusal');
+$t = get_token(SYS_CLOSED, 'sol');
+$r = ws_handshake(url => relay_url(host => SYS_CLOSED, mode => 'sol'), proto => $t // 'x');
+ok t_cmp($r->{status}, 502, 'again 502 (the failed attempt did not leave a stream slot behind, no 409)');
+
+# --- consent (CCM device 2, consent=all) ---
+my $sys2 = SYS2;
+my $act = "/redfish/v1/Systems/$sys2/Actions/Oem/IntelComputerSystem";
+$res = redfish_post("$act.GenerateRedirectionToken", { Mode => 'SOL' });
+ok t_cmp($res->code, 403, 'CCM device without consent: Redfish refuses the token (403)');
+redfish_post("$act.CancelSOLConsent", {});
+$res = redfish_post("$act.RequestSOLConsent", {});
+ok t_cmp($res->is_success ? 1 : 0, 1, 'RequestSOLConsent (' . $res->code . ')');
+my $cc;
+for (1 .. 30) { my $o = `$ctl code $sys2 2>/dev/null`; if ($o =~ /^(?:ok\n)?(\d{6})\s*$/m) { $cc = $1; last } sleep 0.2 }
+ok t_cmp($cc // '', qr/^\d{6}$/, 'consent code on the simulated screen')
+    or diag(`$ctl code $sys2 2>&1`, `$ctl state $sys2 2>&1`, $res->content);
+$res = redfish_post("$act.SubmitSOLConsentCode", { ConsentCode => $cc // '000000' });
+ok t_cmp($res->is_success ? 1 : 0, 1, 'SubmitSOLConsentCode (' . $res->code . ')');
+my $ta = get_token(SYS2, 'sol') or diag("token A: $@");
+my $tb = get_token(SYS2, 'sol') or diag("token B: $@");
+$r = ws_handshake(url => relay_url(host => SYS2, mode => 'sol'), proto => $ta // 'x');
+ok t_cmp($r->{status}, 101, 'consent granted: SOL to the CCM device opens');
+ok t_cmp(sol_echo($r, word()), 1, 'and carries text');
+bye($r);
+redfish_post("$act.CancelSOLConsent", {});
+sleep 2.5; # RedfishStateCacheTTL 2000: the relay's check must see the lapse
+$r = ws_handshake(url => relay_url(host => SYS2, mode => 'sol'), proto => $tb // 'x');
+ok t_cmp($r->{status}, 403, 'consent withdrawn after issuance: token refused at the upgrade (403)');
+ok t_cmp($r->{body} // '', qr/consent/i, "reason: consent ($r->{body})");
+
+# ================= 6. caps =================
+# --- idle timeout over real HTTP: <VirtualHost relay_short> has AmtRelayIdleTimeout 2 ---
+my $vh = vhost_hostport('relay_short');
+$t = get_token(SYS1, 'sol');
+$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t, hostport => $vh);
+ok t_cmp($r->{status}, 101, 'SOL on the short-idle virtual host');
+my $alive = 1;
+my $t0 = time;
+for (1 .. 4) { sleep 1.2 if $_ > 1; $t0 = time; $alive &&= sol_echo($r, word(), 3) }  # ~4 s of activity > 2 s idle
+ok t_cmp($alive, 1, 'a busy stream outlives the idle timeout');
+($code, $reason) = ws_close_expect($r, 8);
+my $took = time - $t0;
+ok t_cmp($code // 0, 1001, "idle stream closed with 1001 ($reason)");
+ok t_cmp($took >= 1.5 && $took <= 4.5 ? 1 : 0, 1, sprintf('after ~2 s of client silence (%.1f s since the last client frame)', $took));
+ws_send($r, 8, pack('n', 1000));
+my $eof = !defined((ws_recv($r, 3))[0]);
+ok t_cmp($eof ? 1 : 0, 1, 'TCP closed after the close handshake');
+close $r->{sock};
+# the main server (AmtRelayIdleTimeout 60) does not close a 3 s silent stream
+$t = get_token(SYS1, 'sol');
+$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t);
+($code) = ws_close_expect($r, 3.5);
+ok t_cmp(defined $code ? 1 : 0, 0, 'main server: 3.5 s of silence does not close the stream');
+ok t_cmp(sol_echo($r, word()), 1, 'and it still works');
+bye($r);
+
+# --- global cap: a private httpd with AmtRelayMaxStreams 2 ---
+my $devs = join '', map { "<AmtDevice $_->[0]>\n AmtHost $_->[1]\n AmtUser admin\n $_->[2]\n$_->[3]</AmtDevice>\n" }
+    [SYS1, '127.0.0.2', "AmtPasswordFile $state/acm-1.pw", ''],
+    [SYS3, '127.0.0.4', 'AmtPassword P@ssw0rd-tls-3', " AmtTLS on\n AmtTLSCA $state/ca/ca.pem\n"];
+my $ph = private_httpd(name => 'cap', conf => "AmtRelayMaxStreams 2\nAmtRelayIdleTimeout 60\n$devs");
+ok t_cmp(defined $ph ? 1 : 0, 1, 'private httpd with AmtRelayMaxStreams 2 started') or diag($@);
+SKIP: {
+    Test::More::skip('no private httpd', 10) unless $ph;
+    my @live;
+    for ([SYS1, 'sol'], [SYS3, 'sol']) {
+        my $tk = get_token_at($ph->{base}, @$_) or diag("token: $@");
+        push @live, ws_handshake(url => relay_url(host => $_->[0], mode => $_->[1]), proto => $tk // 'x', hostport => $ph->{hostport});
+    }
+    ok t_cmp(join(',', map { $_->{status} } @live), '101,101', 'two live streams (the cap)');
+    my $tk = get_token_at($ph->{base}, SYS1, 'kvm');
+    $r = ws_handshake(url => relay_url(host => SYS1, mode => 'kvm'), proto => $tk // 'x', hostport => $ph->{hostport});
+    ok t_cmp($r->{status}, 503, 'third stream: 503');
+    ok t_cmp($r->{headers}{'retry-after'} // '', qr/^\d+$/, 'with Retry-After');
+    ok t_cmp($r->{body} // '', qr/AmtRelayMaxStreams|limit/, "reason ($r->{body})");
+    ok t_cmp(sol_echo($live[0], word()), 1, 'live stream 1 untouched');
+    ok t_cmp(sol_echo($live[1], word()), 1, 'live stream 2 (TLS) untouched');
+    # the refused request did not burn its token: once a slot frees, the same token works
+    bye($live[1]);
+    sleep 0.5;
+    $r = ws_handshake(url => relay_url(host => SYS1, mode => 'kvm'), proto => $tk // 'x', hostport => $ph->{hostport});
+    ok t_cmp($r->{status}, 101, 'after one stream ends, the same (unburnt) token opens the third stream');
+    my ($op, $p) = ws_recv($r, 3);
+    ok t_cmp(substr($p // '', 0, 12), "RFB 004.000\n", 'and it is a working KVM stream');
+    bye($r);
+    ok t_cmp(sol_echo($live[0], word()), 1, 'stream 1 still alive at the end');
+    bye($live[0]);
+    my $log = do { local (@ARGV, $/) = "$ph->{dir}/error_log"; <> } // '';
+    ok t_cmp(scalar(() = $log =~ /relay refused .* \(503\)/g) >= 1 ? 1 : 0, 1, 'refusal logged');
+    $ph->{stop}->();
+}
+
+# --- expired token (RedfishTokenLifetime 30 in the suite; waited out here) ---
+my $left = 31.5 - (time - $t_expiring);
+sleep $left if $left > 0;
+$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $expiring);
+ok t_cmp($r->{status}, 401, 'expired token refused (401)');
+ok t_cmp($r->{body} // '', qr/expired/, "reason: expired ($r->{body})");
