@@ -1,7 +1,8 @@
 /* mod_redfish_amt: DMTF Redfish front door for Intel AMT devices.
  *
  * This file is glue only: the module record, hooks and the optional functions
- * offered to mod_amt_relay. Configuration lives in rf_device_config.c. */
+ * offered to mod_amt_relay. Devices are configured in rf_device_config.c, the
+ * Redfish* directives in rf_directives.c; requests start in rf_router.c. */
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -24,6 +25,30 @@
 #include "rf_state.h"
 #include "rf_store.h"
 #include "rf_tokens.h"
+
+/* One module has one directive table, but the <AmtDevice> directives
+ * (rf_device_config.c) and the Redfish* ones (rf_directives.c) are kept in
+ * their own files. The module record needs the merged table before any hook
+ * runs (mod_so reads it right after loading the DSO), so it is filled by a
+ * load-time constructor. */
+#define RF_MAX_CMDS 64
+static command_rec rf_all_cmds[RF_MAX_CMDS];
+static int rf_cmds_truncated;
+
+__attribute__((constructor)) static void rf_merge_cmd_tables(void)
+{
+    const command_rec *tables[] = {rf_device_cmds, rf_redfish_cmds};
+    size_t n = 0;
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+        for (const command_rec *c = tables[t]; c->name; c++) {
+            if (n == RF_MAX_CMDS - 1) {
+                rf_cmds_truncated = 1; /* reported by post_config: raise RF_MAX_CMDS */
+                break;
+            }
+            rf_all_cmds[n++] = *c;
+        }
+    memset(&rf_all_cmds[n], 0, sizeof(rf_all_cmds[n])); /* terminator */
+}
 
 /* The registry of the running configuration generation (statics in a DSO
  * survive a restart, so this is reset in every post_config). */
@@ -93,6 +118,11 @@ static void rf_child_init(apr_pool_t *p, server_rec *s)
 static int rf_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     rf_server_conf *conf = rf_sconf(s);
+    if (rf_cmds_truncated) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     "mod_redfish_amt: directive table truncated (raise RF_MAX_CMDS)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     active_registry = conf;
     for (int i = 0; i < conf->devices->nelts; i++) {
         const amt_device *d = APR_ARRAY_IDX(conf->devices, i, amt_device *);
@@ -108,24 +138,6 @@ static int rf_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
         return OK;
     return rf_post_config_services(pconf, s, conf);
-}
-
-/* One module has one directive table, but the <AmtDevice> directives
- * (rf_device_config.c) and the Redfish* ones (rf_directives.c) are kept in
- * their own files. The module record needs the merged table before any hook
- * runs (mod_so reads it right after loading the DSO), so it is filled by a
- * load-time constructor. */
-#define RF_MAX_CMDS 64
-static command_rec rf_all_cmds[RF_MAX_CMDS];
-
-__attribute__((constructor)) static void rf_merge_cmd_tables(void)
-{
-    const command_rec *tables[] = {rf_device_cmds, rf_redfish_cmds};
-    size_t n = 0;
-    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-        for (const command_rec *c = tables[t]; c->name && n < RF_MAX_CMDS - 1; c++)
-            rf_all_cmds[n++] = *c;
-    memset(&rf_all_cmds[n], 0, sizeof(rf_all_cmds[n])); /* terminator */
 }
 
 static void rf_register_hooks(apr_pool_t *p)

@@ -58,6 +58,7 @@ struct knobs {
     bool down;                /* unreachable: stop accepting and answering */
     bool plain_auth;          /* offer/accept redirection auth type 1 (Debian amtterm 1.4 needs it) */
     int consent_status;       /* 0x11 status for a session refused for missing consent */
+    bool power_busy;          /* refuse power-off/reset while a redirection session is open */
 };
 
 struct device {

@@ -96,6 +96,10 @@ static int pms_call(struct wsctx *x)
     }
     if (!allowed)
         return 2; /* not in AvailableRequestedPowerStates (value UNCONFIRMED) */
+    /* AMT rejects power-off/reset while a redirection session is open
+     * (SDK functionalityoverview); the return value is UNCONFIRMED: 6 "In Use" */
+    if (ps != 2 && ps != 11 && d->knobs.power_busy && d->sol_active + d->kvm_active + d->ider_active > 0)
+        return 6;
     switch (ps) {
     case 2: d->power_state = 2; host_boot(d); break;
     case 5: case 10: case 14: host_boot(d); d->power_state = 2; break; /* cycle / reset: comes back on */

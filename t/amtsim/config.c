@@ -35,8 +35,9 @@ struct device *device_new(void)
     d->kvm_dblbuf = true;
     d->kvm_w = FB_W;
     d->kvm_h = FB_H;
-    d->knobs.plain_auth = true;
+    d->knobs.plain_auth = false; /* type 1 is off since AMT 7 unless enabled in MEBx */
     d->knobs.consent_status = 3;
+    d->knobs.power_busy = true;
     d->wsman_port = d->redir_port = d->wsman_tls_port = d->redir_tls_port = -1;
     for (int i = 0; i < 4; i++)
         d->lfd[i] = -1;
@@ -123,7 +124,8 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
     } else if (!strcmp(k, "consent-status"))
         rc = parse_long(v, 0, 255, &n), kn->consent_status = (int)(rc ? kn->consent_status : n);
     else if (!strcmp(k, "busy") || !strcmp(k, "slow-reader") || !strcmp(k, "sol-bulk") ||
-             !strcmp(k, "kvm-bulk") || !strcmp(k, "down") || !strcmp(k, "plain-auth")) {
+             !strcmp(k, "kvm-bulk") || !strcmp(k, "down") || !strcmp(k, "plain-auth") ||
+             !strcmp(k, "power-busy")) {
         rc = parse_bool(v, &b);
         if (!rc) {
             if (!strcmp(k, "busy")) kn->busy = b;
@@ -131,6 +133,7 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
             else if (!strcmp(k, "sol-bulk")) kn->sol_bulk = b;
             else if (!strcmp(k, "kvm-bulk")) kn->kvm_bulk = b;
             else if (!strcmp(k, "down")) kn->down = b;
+            else if (!strcmp(k, "power-busy")) kn->power_busy = b;
             else kn->plain_auth = b;
         }
     } else {

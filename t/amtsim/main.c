@@ -59,8 +59,12 @@ static void usage(FILE *f)
 "  sol-bulk=on|off   SOL: host prints continuously (throughput tests)\n"
 "  kvm-bulk=on|off   KVM: the screen changes every frame\n"
 "  down=on|off       stop accepting and answering (unreachable device)\n"
-"  plain-auth=on|off offer redirection auth type 1 (username/password) [on]\n"
+"  plain-auth=on|off offer redirection auth type 1 (username/password) [off];\n"
+"                    Debian's amtterm 1.4 needs on\n"
 "  consent-status=N  0x11 status when consent is missing [3]\n"
+"  power-busy=on|off power-off/reset refused (6) while a redirection session\n"
+"                    is open [on]\n"
+"  kvm-size=WxH      KVM framebuffer size (change -> DesktopSize) [720x400]\n"
 "\n"
 "See t/amtsim/README.md for the protocol details and UNCONFIRMED choices.\n",
         f);

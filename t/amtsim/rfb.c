@@ -284,6 +284,10 @@ static int handle_msg(struct rfb *r, struct device *d, uint8_t type)
             return -1;
         struct pixfmt pf = { m[3], m[5], m[6], m[7] << 8 | m[8], m[9] << 8 | m[10], m[11] << 8 | m[12],
                              m[13], m[14], m[15] };
+        if ((pf.bpp == 8 || pf.bpp == 16) &&
+            (pf.rshift >= pf.bpp || pf.gshift >= pf.bpp || pf.bshift >= pf.bpp || pf.rmax >= (1 << pf.bpp) ||
+             pf.gmax >= (1 << pf.bpp) || pf.bmax >= (1 << pf.bpp)))
+            pf.truecolour = 0; /* nonsensical layout: treat like an unsupported format */
         if ((pf.bpp != 8 && pf.bpp != 16) || !pf.truecolour) {
             logmsg(d, "RFB: client asked for %d bpp (truecolour %d): refused, closing", pf.bpp, pf.truecolour);
             return -1; /* AMT drops clients asking for more than 16 bpp */

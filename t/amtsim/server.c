@@ -73,10 +73,36 @@ static int listen_on(const char *addr, int port, int *bound)
     return fd;
 }
 
+/* Connection threads are joinable and reaped by the main loop (then all at
+ * exit): a detached thread still unwinding when main() returns shows up as a
+ * "possibly lost" block under valgrind. */
 struct job {
     struct conn c;
     int kind;
+    pthread_t tid;
+    bool done;
+    struct job *next;
 };
+static struct job *g_jobs;
+
+static void reap(bool all)
+{
+    pthread_mutex_lock(&g_lock);
+    struct job **pp = &g_jobs;
+    while (*pp) {
+        struct job *j = *pp;
+        if (j->done || all) {
+            *pp = j->next;
+            pthread_mutex_unlock(&g_lock);
+            pthread_join(j->tid, NULL);
+            free(j);
+            pthread_mutex_lock(&g_lock);
+        } else {
+            pp = &j->next;
+        }
+    }
+    pthread_mutex_unlock(&g_lock);
+}
 
 static void *conn_thread(void *arg)
 {
@@ -109,8 +135,8 @@ static void *conn_thread(void *arg)
         pthread_mutex_unlock(&d->lock);
     }
     conn_close(c);
-    free(j);
     pthread_mutex_lock(&g_lock);
+    j->done = true;
     g_threads--;
     pthread_cond_broadcast(&g_cond);
     pthread_mutex_unlock(&g_lock);
@@ -152,21 +178,17 @@ static void do_accept(struct device *d, int kind)
     inet_ntop(AF_INET, &sa.sin_addr, j->c.peer, sizeof j->c.peer);
     server_track(fd, true);
     pthread_mutex_lock(&g_lock);
-    g_threads++;
-    pthread_mutex_unlock(&g_lock);
-    pthread_t t;
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &at, conn_thread, j)) {
+    if (pthread_create(&j->tid, NULL, conn_thread, j)) {
+        pthread_mutex_unlock(&g_lock);
         server_track(fd, false);
         close(fd);
         free(j);
-        pthread_mutex_lock(&g_lock);
-        g_threads--;
-        pthread_mutex_unlock(&g_lock);
+        return;
     }
-    pthread_attr_destroy(&at);
+    g_threads++;
+    j->next = g_jobs;
+    g_jobs = j;
+    pthread_mutex_unlock(&g_lock);
 }
 
 static int write_file(const char *path, const char *text)
@@ -245,6 +267,7 @@ int server_run(void)
                     who[n][0] = i, who[n][1] = k, n++;
                 }
         }
+        reap(false);
         /* wake up periodically so a "down=off" takes effect without traffic */
         int r = poll(pf, (nfds_t)n, 200);
         if (r <= 0)
@@ -285,6 +308,7 @@ int server_run(void)
         pthread_cond_timedwait(&g_cond, &g_lock, &ts);
     }
     pthread_mutex_unlock(&g_lock);
+    reap(true);
     close(g_sigpipe[0]);
     close(g_sigpipe[1]);
     if (g_sim.ready_file)

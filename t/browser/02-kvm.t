@@ -80,6 +80,10 @@ run(async ({ t, demo, page, context }) => {
     const keys = await page.$$eval('#kvm-keys option', o => o.map(x => x.textContent));
     t.ok(keys.some(k => /F12/.test(k)) && keys.some(k => /Alt\+Tab/.test(k)), 'special keys menu offers F12, Alt+Tab and more');
     t.ok(await page.isVisible('#kvm-scale') && await page.isVisible('#kvm-fullscreen'), 'scale and fullscreen controls are offered');
+    await page.focus('#kvm-screen canvas');
+    await page.keyboard.press('Shift+Escape');
+    t.ok(await page.evaluate(() => document.activeElement && document.activeElement.id === 'kvm-disconnect'),
+        'Shift+Esc leaves the remote screen for the toolbar (keyboard users are not trapped)');
     await page.click('#kvm-cad');
     t.is(await page.getAttribute('#kvm-state', 'data-state'), 'connected', 'still connected after sending Ctrl+Alt+Del');
 

@@ -10,7 +10,7 @@ run(async ({ t, demo, page }) => {
     t.ok(sess && sess.token && sess.location, 'session token and location kept in sessionStorage');
 
     // Session expired (deleted behind the console's back): next refresh says so.
-    await page.evaluate(async s => { await fetch(s.location, { method: 'DELETE', headers: { 'X-Auth-Token': s.token } }); }, sess);
+    await page.evaluate(async s => { await fetch(s.location, { method: 'DELETE', headers: { 'X-Auth-Token': s.token, 'X-Requested-With': 'XMLHttpRequest' } }); }, sess);
     const expired = await until(async () => {
         const el = await page.$('#login-msg:not([hidden])');
         return el && (await el.textContent());
@@ -26,7 +26,7 @@ run(async ({ t, demo, page }) => {
     const msg = await page.textContent('#login-msg');
     t.ok(/logged out/i.test(msg || ''), 'logout shows the login page with a confirmation', msg);
     t.ok(!(await page.evaluate(() => sessionStorage.getItem('rfamt.session'))), 'no token left in the browser after logout');
-    const status = await page.evaluate(async s => (await fetch('/redfish/v1/Systems', { headers: { 'X-Auth-Token': s.token } })).status, s2);
+    const status = await page.evaluate(async s => (await fetch('/redfish/v1/Systems', { headers: { 'X-Auth-Token': s.token, 'X-Requested-With': 'XMLHttpRequest' } })).status, s2);
     t.is(status, 401, 'the old session token no longer works on the service');
     await shot(page, '12-logged-out');
 });

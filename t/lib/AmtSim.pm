@@ -4,7 +4,12 @@ package AmtSim;
 #   use lib 't/lib'; use AmtSim;
 #   my $sim = AmtSim->new(devices => ['id=...,addr=127.0.1.2,...']);
 #   my ($rc, $out) = $sim->ctl('code', $id);   # runs amtsimctl
+#   my $st = $sim->state($id);                  # hashref of `amtsimctl state`
+#   my $p = $sim->ports($id);                   # {wsman, redir, wsman-tls, redir-tls} from the ready file
+#   $sim->idle($id);                            # wait until no SOL/KVM session is open
 #   $sim->stop;                                 # returns amtsim's exit status
+# AmtSim::test_ca() makes/returns the test CA dir; AmtSim::Redir and
+# AmtSim::Wsman (below) are small independent protocol clients.
 #
 # Environment: AMTSIM (binary), AMTSIMCTL, BUILDDIR (tree with t/amtsim/amtsim),
 # AMTSIM_WRAPPER (e.g. "valgrind --error-exitcode=99 --leak-check=full"),
@@ -96,6 +101,19 @@ sub state {
     my ($self, $id) = @_;
     my %s = map { /^(\w+)=(.*)$/ ? ($1, $2) : () } split /\n/, scalar $self->ctl('state', $id);
     return \%s;
+}
+
+# Wait until the device has no SOL/KVM session open (closing is noticed
+# asynchronously by the device); returns true when idle within $timeout s.
+sub idle {
+    my ($self, $id, $timeout) = @_;
+    my $limit = time + ($timeout // 5);
+    while (time < $limit) {
+        my $s = $self->state($id);
+        return 1 if defined $s->{sol_active} && !$s->{sol_active} && !$s->{kvm_active};
+        sleep 0.05;
+    }
+    return 0;
 }
 
 # SIGTERM and wait; returns the exit status (0 = clean).

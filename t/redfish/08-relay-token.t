@@ -100,6 +100,25 @@ is($res->code, 200, 'CCM: consent withdrawn');
 is($code, 403, 'token refused once consent is gone');
 is($why, 'user consent required and not granted', '  ... no consent');
 
+# the signing key survives a graceful restart: a token issued before still opens
+{
+    $rf->patch("/redfish/v1/Systems/$ACM", $op, { SerialConsole => { WebSocket => { ServiceEnabled => JSON::PP::true } } });
+    my $f = token($op, $ACM, 'SOL');
+    my $t_dir = Apache::Test::vars('t_dir');
+    open my $pf, '<', "$t_dir/logs/httpd.pid" or die "httpd.pid: $!";
+    chomp(my $pid = <$pf>);
+    my $gen0 = `grep -c 'resuming normal operations' $t_dir/logs/error_log`;
+    ok(kill('USR1', $pid), 'graceful restart');
+    for (1 .. 50) {
+        sleep 0.2;
+        last if `grep -c 'resuming normal operations' $t_dir/logs/error_log` > $gen0;
+    }
+    ($code, $why) = handshake($ACM, 'sol', $f);
+    is($code, 101, 'a token issued before a graceful restart still opens') or diag $why;
+    ($code, $why) = handshake($ACM, 'sol', $f);
+    is($why, 'token already used', 'and is still single-use after the restart');
+}
+
 $rf->logout_all;
 $rf->validate_all;
 done_testing();

@@ -48,6 +48,14 @@ sub word { join '', 'w', map { ('a' .. 'z')[int rand 26] } 1 .. 8 }
 sub screen { my $s = `$ctl screen @{[SYS1]} 2>/dev/null`; $s =~ s/^ok\n//; $s }
 
 # ---------------- 1. noVNC, plain KVM ----------------
+# start from a known screen: "clear" through a SOL stream, then one line of host text
+{
+    my $r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => get_token(SYS1, 'sol'));
+    ws_send($r, 2, "clear\r") if $r->{sock};
+    sleep 1;
+    if ($r->{sock}) { ws_send($r, 8, pack('n', 1000)); ws_close_expect($r, 3); close $r->{sock} }
+    sleep 1;
+}
 system("$ctl type @{[SYS1]} relay-novnc-test: the quick brown fox >/dev/null 2>&1");
 my $w = word();
 my $tok = get_token(SYS1, 'kvm');

@@ -47,4 +47,17 @@ like($ws->post(AmtSim::Wsman::get_xml('http://intel.com/wbem/wscim/1/amt-schema/
      qr/<g:ProvisioningMode>4</, 'default credentials; device on an ephemeral port answers');
 is($sim->stop, 0, 'clean exit');
 ok(!-e "$dir/pid", 'pid file removed at exit');
+
+# tls=both: four listeners; the TLS ones present the test CA's certificate
+my $ca = AmtSim::test_ca();
+my $both = AmtSim->new(devices => ["id=24242424-0000-4000-8000-000000000003,addr=127.0.1.24,tls=both,cert=$ca/server.pem,"
+    . "key=$ca/server-key.pem,wsman-port=0,redir-port=0,wsman-tls-port=0,redir-tls-port=0"]);
+my $pb = $both->ports('127.0.1.24');
+ok($pb->{wsman} && $pb->{redir} && $pb->{'wsman-tls'} && $pb->{'redir-tls'}, 'tls=both: plain and TLS ports bound');
+require IO::Socket::SSL;
+my $tls = IO::Socket::SSL->new(PeerHost => '127.0.1.24', PeerPort => $pb->{'redir-tls'}, SSL_ca_file => "$ca/ca.pem",
+                               SSL_verifycn_name => '127.0.1.24', SSL_verifycn_scheme => 'http');
+ok($tls, 'TLS redirection port: certificate verifies against the test CA for the IP') or diag(IO::Socket::SSL::errstr() . " port $pb->{'redir-tls'}");
+close $tls if $tls;
+is($both->stop, 0, 'clean exit (tls=both)');
 done_testing;

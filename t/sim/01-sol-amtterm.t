@@ -1,5 +1,6 @@
 #!/usr/bin/perl
-# Debian's amtterm (1.4: plain TCP, username/password auth) opens SOL on the
+# Debian's amtterm (1.4: plain TCP, username/password auth only, so the devices
+# here enable auth type 1 with plain-auth=on) opens SOL on the
 # simulator and round-trips text through the simulated host console; the TLS
 # redirection port is exercised with amtterm's own bytes through a verifying
 # TLS forwarder (Debian's amtterm has no TLS). Wrong password is refused.
@@ -22,8 +23,8 @@ my $ca = AmtSim::test_ca();
 my $id1 = '6c1a7f00-0001-4a5b-8c9d-0123456789a1';
 my $id2 = '6c1a7f00-0002-4a5b-8c9d-0123456789a2';
 my $sim = AmtSim->new(devices => [
-    "id=$id1,addr=127.0.1.11,password=S0l-Test!",
-    "id=$id2,addr=127.0.1.12,password=S0l-Test!,tls=on,cert=$ca/server.pem,key=$ca/server-key.pem",
+    "id=$id1,addr=127.0.1.11,password=S0l-Test!,plain-auth=on",
+    "id=$id2,addr=127.0.1.12,password=S0l-Test!,plain-auth=on,tls=on,cert=$ca/server.pem,key=$ca/server-key.pem",
 ]);
 
 sub amtterm_session {

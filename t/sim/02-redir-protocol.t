@@ -37,7 +37,7 @@ my $h = $c->readn(13);
 is(length($h // ''), 13, '0x11 reply is 13 bytes');
 is(ord(substr($h, 1, 1)), 0, 'status success') if $h;
 is(ord(substr($h, 4, 1)), 1, 'byte 4 = 1 (protocol major)') if $h;
-is_deeply($c->query, [1, 3, 4], 'query lists plain, RFC2069, RFC2617 digest');
+is_deeply($c->query, [3, 4], 'query lists RFC2069 and RFC2617 digest (no plain auth on AMT >= 7)');
 
 # digest formats (amt-redirection.md §4.5)
 my @formats = (
@@ -55,6 +55,25 @@ for my $f (@formats) {
     is($st, 0, "digest accepted: $f->[0] (cnonce $f->[1], nc $f->[2])");
     $cc->close;
     idle();
+}
+{
+    my $cc = client('127.0.1.14');
+    $cc->start('sol');
+    is($cc->plain('admin', $pw), 2, 'plain auth (type 1) not supported by default');
+    ok($cc->eof_within(2), 'and the connection is closed');
+    idle();
+    $sim->ctl('fault', $id{a}, 'plain-auth=on');
+    $cc = client('127.0.1.14');
+    is($cc->start('sol'), 0, 'new session');
+    is_deeply($cc->query, [1, 3, 4], 'plain-auth=on: query lists 1, 3, 4');
+    is($cc->plain('admin', $pw), 0, 'plain auth accepted');
+    $cc->close;
+    idle();
+    $cc = client('127.0.1.14');
+    $cc->start('sol');
+    is($cc->plain('admin', 'bad'), 1, 'plain auth, wrong password: 1');
+    idle();
+    $sim->ctl('fault', $id{a}, 'plain-auth=off');
 }
 {
     my $cc = client('127.0.1.14');

@@ -139,6 +139,13 @@ const HOST = '127.0.1.18', PW = 'Wsm@n-Test1';
     is(prop(p.body, 'PowerState'), '2', 'CIM_ServiceAvailableToElement Pull: PowerState 2 (on)');
     ok(/CIM_AssociatedPowerManagementService/.test(p.body), 'Pull items are CIM_AssociatedPowerManagementService');
     ok(props(p.body, 'AvailableRequestedPowerStates').includes('8'), 'power-off (8) available while on');
+    // a redirection session in progress blocks power-off
+    const hold = require('net').connect(16994, HOST);
+    await new Promise((res) => { hold.on('connect', () => hold.write(Buffer.from('\x10\0\0\0SOL ', 'latin1'))); hold.once('data', res); });
+    r = await call(cim.PowerManagementService.RequestPowerStateChange(8));
+    is(prop(r.body, 'ReturnValue'), '6', 'power-off while a SOL session is open: 6 (In Use)');
+    hold.destroy();
+    await h.waitIdle(sim, ID);
     r = await call(cim.PowerManagementService.RequestPowerStateChange(8));
     is(prop(r.body, 'ReturnValue'), '0', 'RequestPowerStateChange(8) 0');
     is(sim.state(ID).power, 'off', 'control channel: power off');

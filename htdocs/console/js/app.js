@@ -622,6 +622,20 @@ function renderSystem(id, tab) {
         }
         tools.append(h('span', { class: 'spacer' }), stateEl);
         wrap.append(tools, screen);
+        if (isKvm) {
+            wrap.append(h('p', { class: 'hint', id: 'kvm-hint' },
+                'While the remote screen has focus, every key (Tab too) goes to the machine. ',
+                h('kbd', {}, 'Shift'), '+', h('kbd', {}, 'Esc'), ' brings focus back to the toolbar.'));
+            screen.setAttribute('aria-describedby', 'kvm-hint');
+            // Capture phase: runs before noVNC's handler on the canvas.
+            screen.addEventListener('keydown', ev => {
+                if (ev.key === 'Escape' && ev.shiftKey && !ev.ctrlKey && !ev.altKey && !ev.metaKey) {
+                    ev.preventDefault();
+                    ev.stopPropagation();
+                    (disconnectBtn.hidden ? connectBtn : disconnectBtn).focus();
+                }
+            }, true);
+        }
         panel.replaceChildren(smsg, wrap);
         const onFs = () => {
             if (fsBtn) fsBtn.setAttribute('aria-pressed', document.fullscreenElement ? 'true' : 'false');
