@@ -113,6 +113,36 @@ is(RedfishClient::error_id($d), 'ResourceNotFound', 'ResourceNotFound');
     ok($dt < 2.5, sprintf('within RedfishAMTTimeout (%.2fs)', $dt));
 }
 
+# --- a device that stops answering (connections accepted, never served) ---------------
+{
+    $rf->simctl('fault', $TLS, 'down=on');
+    sleep 2.2;    # let the cached state (RedfishStateCacheTTL 2000) go stale
+    my $t0 = time;
+    my @pids;
+    for (1 .. 5) {    # five pollers at once: one talks to the device, the others wait for it
+        my $pid = fork // die;
+        if (!$pid) {
+            my ($r) = RedfishClient->new->get("/redfish/v1/Systems/$TLS", $op, no_validate => 1);
+            exit($r->code == 503 && ($r->header('Retry-After') // '') =~ /^\d+$/ ? 0 : 1);
+        }
+        push @pids, $pid;
+    }
+    Time::HiRes::sleep(0.3);
+    my $t1 = time;
+    ($res) = $rf->get("/redfish/v1/Systems/$ACM", $op, no_validate => 1);
+    my $other = time - $t1;
+    my $bad = 0;
+    for (@pids) { waitpid $_, 0; $bad++ if $? }
+    my $dt = time - $t0;
+    is($bad, 0, 'hung device: every poller gets 503 + Retry-After');
+    ok($dt < 3.5, sprintf('... within RedfishAMTTimeout 2 s plus margin (%.2fs for all five)', $dt));
+    ok($res->code == 200 && $other < 1.0, sprintf('... while another device answers at once (%.2fs)', $other));
+    $rf->simctl('fault', $TLS, 'down=off');
+    sleep 2.2;    # the failure is remembered for one TTL
+    ($res) = $rf->get("/redfish/v1/Systems/$TLS", $op, no_validate => 1);
+    is($res->code, 200, 'the device answers again once it is back');
+}
+
 # --- Managers -----------------------------------------------------------------------------
 ($res, $d) = $rf->get('/redfish/v1/Managers', $op);
 (undef, my $sys) = $rf->get('/redfish/v1/Systems', $op);

@@ -144,7 +144,7 @@ function solEnabled(sys) {
 }
 
 // After a stream failed: re-read the system and say why in plain words.
-async function explainStream(sysPath, mode, opened) {
+async function explainStream(sysPath, mode, opened, again = true) {
     const label = mode === 'kvm' ? 'KVM' : 'serial console (SOL)';
     let sys;
     try {
@@ -173,6 +173,11 @@ async function explainStream(sysPath, mode, opened) {
             { resolution: 'Close the other session (or wait for it to end), then connect again.' });
     }
     if (st === 'Error') return new api.ApiError(502, `The device reported an error on its ${label}.`, { resolution: 'Retry; if it persists, check the device.' });
+    if (!opened && again) {
+        // The service may still hold a cached state: look once more shortly.
+        await new Promise(r => setTimeout(r, 2500));
+        return explainStream(sysPath, mode, opened, false);
+    }
     if (!opened) {
         // The relay refuses before the WebSocket upgrade, so the browser gets no reason.
         const max = mode === 'kvm' ? sys.GraphicalConsole && sys.GraphicalConsole.MaxConcurrentSessions
