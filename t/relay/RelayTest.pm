@@ -14,7 +14,7 @@ use Apache::TestRequest ();
 use Exporter 'import';
 
 our @EXPORT = qw(get_token_at ws_handshake ws_send ws_recv ws_close_expect get_token relay_url
-                 redfish_post vhost_hostport private_httpd sol_echo
+                 redfish_post vhost_hostport private_httpd sol_echo wait_stream_gone
                  SYS1 SYS2 SYS3 SYS4 SYS_UNKNOWN);
 
 our %SESSIONS;
@@ -108,6 +108,21 @@ sub vhost_hostport {
     return $v->{hostport};
 }
 
+# After a stream ends on the client side, the relay still ends the AMT session
+# before it frees the device's slot (AMT allows one SOL and one KVM): wait until
+# the status page no longer lists SYSTEM/MODE, so that the next upgrade is not a
+# (correct) 409. Returns 1 when gone within TIMEOUT seconds.
+sub wait_stream_gone {
+    my ($system, $mode, $timeout) = @_;
+    my $deadline = time + ($timeout // 5);
+    for (;;) {
+        my $res = Apache::TestRequest::GET('/amt-relay-status?auto');
+        return 1 if $res->is_success && $res->content !~ /system=\Q$system\E mode=\Q$mode\E\b/i;
+        return 0 if time > $deadline;
+        select undef, undef, undef, 0.1;
+    }
+}
+
 # Sends "echo WORD" on a plain SOL stream and waits for WORD (as command output).
 sub sol_echo {
     my ($r, $word, $timeout) = @_;
@@ -142,6 +157,7 @@ sub ws_send {
         $payload = $x;
     }
     my $data = $hdr . $payload;
+    return 0 unless $r->{sock};   # a refused upgrade has no socket: fail the test, do not die
     local $SIG{PIPE} = 'IGNORE';
     while (length $data) {
         my $n = syswrite($r->{sock}, $data);

@@ -20,7 +20,7 @@ my $src = "$FindBin::Bin/../..";
 my $have_node = -x '/usr/bin/node' && -d "$src/node_modules/playwright-core";
 my $have_chromium = -x ($ENV{CHROMIUM} // '/usr/bin/chromium');
 my $probe = get_token(SYS1, 'sol');
-plan tests => 27, need {
+plan tests => 28, need {
     'Redfish GenerateRedirectionToken available' => defined $probe,
     'node + npm modules (npm ci)' => $have_node,
     'Debian chromium' => $have_chromium,
@@ -54,8 +54,9 @@ sub screen { my $s = `$ctl screen @{[SYS1]} 2>/dev/null`; $s =~ s/^ok\n//; $s }
     ws_send($r, 2, "clear\r") if $r->{sock};
     sleep 1;
     if ($r->{sock}) { ws_send($r, 8, pack('n', 1000)); ws_close_expect($r, 3); close $r->{sock} }
-    sleep 1;
+    wait_stream_gone(SYS1, 'sol');
 }
+wait_stream_gone(SYS1, 'kvm');
 system("$ctl type @{[SYS1]} relay-novnc-test: the quick brown fox >/dev/null 2>&1");
 my $w = word();
 my $tok = get_token(SYS1, 'kvm');
@@ -74,7 +75,7 @@ ok t_cmp(@bands >= 1 && @bands <= 3 ? 1 : 0, 1, "noVNC: the change is confined t
 my $scr = screen();
 ok t_cmp($scr, qr/echo \Q$w\E/, 'simulator screen shows the keys typed through noVNC');
 ok t_cmp(scalar(@{ $r->{errors} || [] }), 0, 'noVNC: no page errors');
-sleep 1;
+wait_stream_gone(SYS1, 'sol');
 
 # ---------------- 3. xterm.js, plain SOL ----------------
 $w = word();
@@ -87,7 +88,7 @@ ok t_cmp($r->{protocol_echoed} ? 1 : 0, 1, 'xterm: browser accepted the echoed t
 ok t_cmp($r->{output_line_found} ? 1 : 0, 1, "xterm: command output '$w' read from the terminal buffer");
 ok t_cmp(scalar(grep { /echo \Q$w\E/ } @{ $r->{lines} || [] }), 1, 'xterm: the typed command line is in the buffer');
 ok t_cmp(scalar(@{ $r->{errors} || [] }), 0, 'xterm: no page errors');
-sleep 1;
+ok t_cmp(wait_stream_gone(SYS1, 'kvm') && wait_stream_gone(SYS1, 'sol'), 1, 'browser streams released by the relay');
 
 # ---------------- 2. DMT ui-toolkit, p=2, empty credentials ----------------
 $w = word();

@@ -115,6 +115,7 @@ $r = ws_handshake(url => relay_url(host => SYS2, mode => 'sol'), proto => $ta //
 ok t_cmp($r->{status}, 101, 'consent granted: SOL to the CCM device opens');
 ok t_cmp(sol_echo($r, word()), 1, 'and carries text');
 bye($r);
+wait_stream_gone(SYS2, 'sol');
 redfish_post("$act.CancelSOLConsent", {});
 sleep 2.5; # RedfishStateCacheTTL 2000: the relay's check must see the lapse
 $r = ws_handshake(url => relay_url(host => SYS2, mode => 'sol'), proto => $tb // 'x');
@@ -124,6 +125,7 @@ ok t_cmp($r->{body} // '', qr/consent/i, "reason: consent ($r->{body})");
 # ================= 6. caps =================
 # --- idle timeout over real HTTP: <VirtualHost relay_short> has AmtRelayIdleTimeout 2 ---
 my $vh = vhost_hostport('relay_short');
+wait_stream_gone(SYS1, 'sol');
 $t = get_token(SYS1, 'sol');
 $r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t, hostport => $vh);
 ok t_cmp($r->{status}, 101, 'SOL on the short-idle virtual host');
@@ -140,6 +142,7 @@ my $eof = !defined((ws_recv($r, 3))[0]);
 ok t_cmp($eof ? 1 : 0, 1, 'TCP closed after the close handshake');
 close $r->{sock};
 # the main server (AmtRelayIdleTimeout 60) does not close a 3 s silent stream
+wait_stream_gone(SYS1, 'sol');
 $t = get_token(SYS1, 'sol');
 $r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t);
 ($code) = ws_close_expect($r, 3.5);
@@ -170,8 +173,11 @@ SKIP: {
     ok t_cmp(sol_echo($live[1], word()), 1, 'live stream 2 (TLS) untouched');
     # the refused request did not burn its token: once a slot frees, the same token works
     bye($live[1]);
-    sleep 0.5;
-    $r = ws_handshake(url => relay_url(host => SYS1, mode => 'kvm'), proto => $tk // 'x', hostport => $ph->{hostport});
+    my $deadline = time + 5;   # the relay frees the slot once the AMT session has ended
+    do {
+        sleep 0.2;
+        $r = ws_handshake(url => relay_url(host => SYS1, mode => 'kvm'), proto => $tk // 'x', hostport => $ph->{hostport});
+    } while ($r->{status} == 503 && time < $deadline);
     ok t_cmp($r->{status}, 101, 'after one stream ends, the same (unburnt) token opens the third stream');
     my ($op, $p) = ws_recv($r, 3);
     ok t_cmp(substr($p // '', 0, 12), "RFB 004.000\n", 'and it is a working KVM stream');
