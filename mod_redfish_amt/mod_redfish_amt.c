@@ -26,30 +26,6 @@
 #include "rf_store.h"
 #include "rf_tokens.h"
 
-/* One module has one directive table, but the <AmtDevice> directives
- * (rf_device_config.c) and the Redfish* ones (rf_directives.c) are kept in
- * their own files. The module record needs the merged table before any hook
- * runs (mod_so reads it right after loading the DSO), so it is filled by a
- * load-time constructor. */
-#define RF_MAX_CMDS 64
-static command_rec rf_all_cmds[RF_MAX_CMDS];
-static int rf_cmds_truncated;
-
-__attribute__((constructor)) static void rf_merge_cmd_tables(void)
-{
-    const command_rec *tables[] = {rf_device_cmds, rf_redfish_cmds};
-    size_t n = 0;
-    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-        for (const command_rec *c = tables[t]; c->name; c++) {
-            if (n == RF_MAX_CMDS - 1) {
-                rf_cmds_truncated = 1; /* reported by post_config: raise RF_MAX_CMDS */
-                break;
-            }
-            rf_all_cmds[n++] = *c;
-        }
-    memset(&rf_all_cmds[n], 0, sizeof(rf_all_cmds[n])); /* terminator */
-}
-
 /* The registry of the running configuration generation (statics in a DSO
  * survive a restart, so this is reset in every post_config). */
 static rf_server_conf *active_registry;
@@ -118,11 +94,6 @@ static void rf_child_init(apr_pool_t *p, server_rec *s)
 static int rf_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     rf_server_conf *conf = rf_sconf(s);
-    if (rf_cmds_truncated) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                     "mod_redfish_amt: directive table truncated (raise RF_MAX_CMDS)");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
     active_registry = conf;
     for (int i = 0; i < conf->devices->nelts; i++) {
         const amt_device *d = APR_ARRAY_IDX(conf->devices, i, amt_device *);
@@ -156,7 +127,7 @@ AP_DECLARE_MODULE(redfish_amt) = {
     rf_merge_dir_conf,      /* merge per-directory */
     rf_create_server_conf,  /* per-server config */
     rf_merge_server,        /* merge per-server (registry + per-vhost Redfish settings) */
-    rf_all_cmds,            /* directives: <AmtDevice> ones + Redfish* ones */
+    rf_redfish_cmds,        /* directives: <AmtDevice> ones + Redfish* ones */
     rf_register_hooks,
 #if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
     AP_MODULE_FLAG_NONE

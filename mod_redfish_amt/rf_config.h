@@ -23,8 +23,33 @@ extern module AP_MODULE_DECLARE_DATA redfish_amt_module;
 void *rf_create_server_conf(apr_pool_t *p, server_rec *s);
 void *rf_merge_server_conf(apr_pool_t *p, void *base, void *add);
 
-/* Directive table entries for <AmtDevice> and its contents. */
-extern const command_rec rf_device_cmds[];
+/* <AmtDevice> and the directives inside it (rf_device_config.c). The entries are
+ * a macro so that the module's single directive table (rf_directives.c) can list
+ * them at compile time next to the Redfish* ones. */
+enum rf_device_field { F_HOST, F_USER, F_PASSWORD, F_PASSWORD_FILE, F_NAME, F_TLS_CA, F_TLS_PIN,
+                       F_WSMAN_PORT, F_REDIR_PORT };
+const char *rf_device_section(cmd_parms *cmd, void *dummy, const char *args);
+const char *rf_device_set_field(cmd_parms *cmd, void *dummy, const char *arg);
+const char *rf_device_set_flag(cmd_parms *cmd, void *dummy, int on);
+
+#define RF_DEVICE_FIELD(name, f, help) \
+    AP_INIT_TAKE1(name, rf_device_set_field, (void *)(apr_uintptr_t)(f), RSRC_CONF, help)
+#define RF_DEVICE_CMDS \
+    AP_INIT_RAW_ARGS("<AmtDevice", rf_device_section, NULL, RSRC_CONF, \
+                     "Container for one Intel AMT device; argument: SystemId (platform GUID as UUID)"), \
+    RF_DEVICE_FIELD("AmtHost", F_HOST, "Address or DNS name of the AMT device"), \
+    RF_DEVICE_FIELD("AmtUser", F_USER, "AMT digest user (e.g. admin)"), \
+    RF_DEVICE_FIELD("AmtPassword", F_PASSWORD, "AMT password, inline (prefer AmtPasswordFile)"), \
+    RF_DEVICE_FIELD("AmtPasswordFile", F_PASSWORD_FILE, "File holding the AMT password; mode 0600"), \
+    RF_DEVICE_FIELD("AmtName", F_NAME, "Display name of the system (default: AmtHost)"), \
+    RF_DEVICE_FIELD("AmtTLSCA", F_TLS_CA, "PEM CA bundle that signs the device's TLS certificate"), \
+    RF_DEVICE_FIELD("AmtTLSPin", F_TLS_PIN, "sha256/<hex>: pinned SHA-256 of the device's TLS certificate"), \
+    RF_DEVICE_FIELD("AmtWSManPort", F_WSMAN_PORT, "WS-Man port (default 16992, or 16993 with AmtTLS on)"), \
+    RF_DEVICE_FIELD("AmtRedirectionPort", F_REDIR_PORT, "Redirection port (default 16994, or 16995 with AmtTLS on)"), \
+    AP_INIT_FLAG("AmtTLS", rf_device_set_flag, (void *)"tls", RSRC_CONF, \
+                 "on: talk TLS to the device (ports 16993/16995)"), \
+    AP_INIT_FLAG("AmtTLSInsecure", rf_device_set_flag, (void *)"insecure", RSRC_CONF, \
+                 "on: do not verify the device's certificate (logged at startup)"),
 
 static inline rf_server_conf *rf_sconf(server_rec *s)
 {

@@ -139,16 +139,13 @@ static const char *parse_port(cmd_parms *cmd, const amt_device *d, const char *a
     return NULL;
 }
 
-enum device_field { F_HOST, F_USER, F_PASSWORD, F_PASSWORD_FILE, F_NAME, F_TLS_CA, F_TLS_PIN,
-                    F_WSMAN_PORT, F_REDIR_PORT };
-
-static const char *set_device_field(cmd_parms *cmd, void *dummy, const char *arg)
+const char *rf_device_set_field(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err;
     amt_device *d = current_device(cmd, &err);
     if (!d)
         return err;
-    switch ((enum device_field)(apr_uintptr_t)cmd->info) {
+    switch ((enum rf_device_field)(apr_uintptr_t)cmd->info) {
     case F_HOST:
         d->host = arg;
         return NULL;
@@ -187,13 +184,13 @@ static const char *set_device_field(cmd_parms *cmd, void *dummy, const char *arg
     return "internal error: unknown device field";
 }
 
-static const char *set_device_flag(cmd_parms *cmd, void *dummy, int on)
+const char *rf_device_set_flag(cmd_parms *cmd, void *dummy, int on)
 {
     const char *err;
     amt_device *d = current_device(cmd, &err);
     if (!d)
         return err;
-    if (cmd->info == (void *)"tls")
+    if (strcmp(cmd->info, "tls") == 0)
         d->tls = on;
     else
         d->tls_insecure = on;
@@ -223,7 +220,7 @@ static const char *check_device(cmd_parms *cmd, const amt_device *d)
     return NULL;
 }
 
-static const char *device_section(cmd_parms *cmd, void *dummy, const char *args)
+const char *rf_device_section(cmd_parms *cmd, void *dummy, const char *args)
 {
     rf_server_conf *conf = rf_sconf(cmd->server);
     const char *endp = ap_strrchr_c(args, '>');
@@ -270,24 +267,3 @@ static const char *device_section(cmd_parms *cmd, void *dummy, const char *args)
     apr_hash_set(conf->by_id, d->system_id, APR_HASH_KEY_STRING, d);
     return NULL;
 }
-
-#define FIELD(name, f, help) \
-    AP_INIT_TAKE1(name, set_device_field, (void *)(apr_uintptr_t)(f), RSRC_CONF, help)
-
-const command_rec rf_device_cmds[] = {
-    AP_INIT_RAW_ARGS("<AmtDevice", device_section, NULL, RSRC_CONF,
-                     "Container for one Intel AMT device; argument: SystemId (platform GUID as UUID)"),
-    FIELD("AmtHost", F_HOST, "Address or DNS name of the AMT device"),
-    FIELD("AmtUser", F_USER, "AMT digest user (e.g. admin)"),
-    FIELD("AmtPassword", F_PASSWORD, "AMT password, inline (prefer AmtPasswordFile)"),
-    FIELD("AmtPasswordFile", F_PASSWORD_FILE, "File holding the AMT password; mode 0600"),
-    FIELD("AmtName", F_NAME, "Display name of the system (default: AmtHost)"),
-    FIELD("AmtTLSCA", F_TLS_CA, "PEM CA bundle that signs the device's TLS certificate"),
-    FIELD("AmtTLSPin", F_TLS_PIN, "sha256/<hex>: pinned SHA-256 of the device's TLS certificate"),
-    FIELD("AmtWSManPort", F_WSMAN_PORT, "WS-Man port (default 16992, or 16993 with AmtTLS on)"),
-    FIELD("AmtRedirectionPort", F_REDIR_PORT, "Redirection port (default 16994, or 16995 with AmtTLS on)"),
-    AP_INIT_FLAG("AmtTLS", set_device_flag, (void *)"tls", RSRC_CONF,
-                 "on: talk TLS to the device (ports 16993/16995)"),
-    AP_INIT_FLAG("AmtTLSInsecure", set_device_flag, (void *)"insecure", RSRC_CONF,
-                 "on: do not verify the device's certificate (logged at startup)"),
-    {NULL}};

@@ -214,7 +214,10 @@ static const char *add_role(cmd_parms *cmd, void *dconf, const char *role_name, 
 #define INT_DIRECTIVE(name, f, help) \
     AP_INIT_TAKE1(name, set_int, (void *)(apr_uintptr_t)(f), RSRC_CONF, help)
 
+/* The module's one directive table: <AmtDevice> and friends (rf_config.h), then
+ * the Redfish* service directives. */
 const command_rec rf_redfish_cmds[] = {
+    RF_DEVICE_CMDS
     INT_DIRECTIVE("RedfishSessionTimeout", I_SESSION_TIMEOUT,
                   "Idle timeout of Redfish sessions in seconds (30-86400, default 1800)"),
     INT_DIRECTIVE("RedfishMaxSessions", I_MAX_SESSIONS,
