@@ -1,6 +1,6 @@
 /* amt_ops against the simulator (t/amtsim/amtsim): the full call sequences over real
  * HTTP digest and TLS. Starts its own amtsim on 127.0.1.20 and 127.0.1.23-127.0.1.27
- * (make-test-ca certifies 127.0.1.1-20 only: .26 tests the host name check) and stops it.
+ * (make-test-ca does not certify 127.0.3.x: that device tests the host name check) and stops it.
  * Skips (TAP SKIP) when amtsim is not built.
  * Finds the binaries via $AMTSIM / $AMTSIMCTL / $MAKE_TEST_CA, else under $BUILDDIR and
  * $SRCDIR (default "."): t/amtsim/amtsim, t/amtsim/amtsimctl, t/amtsim/make-test-ca. */
@@ -340,12 +340,12 @@ static void test_tls(apr_pool_t *pool, int port, int port_nosan, const char *cad
     is_str(s.platform_guid, ID_TLS, "right device over TLS");
     amt_client_destroy(c);
 
-    amt_device n = dev(ID_TLS_NOSAN, "127.0.1.26", port_nosan, PASS);
+    amt_device n = dev(ID_TLS_NOSAN, "127.0.3.26", port_nosan, PASS);
     n.tls = 1;
     n.tls_ca_file = ca;
     c = amt_client_create(pool, &n, 5000);
     rc = amt_get_state(c, &s, err, sizeof err);
-    if (!ok(rc == AMT_E_TLS, "CA-verified TLS checks the host name (127.0.1.26 not in the SAN)"))
+    if (!ok(rc == AMT_E_TLS, "CA-verified TLS checks the host name (127.0.3.26 not in the SAN)"))
         printf("#   %s: %s\n", amt_rc_name(rc), err);
     amt_client_destroy(c);
 
@@ -402,7 +402,7 @@ int main(void)
     snprintf(d2, sizeof d2, "id=%s,addr=127.0.1.24,mode=ccm,consent=all,user=admin,password=%s,tls=off,wsman-port=0,redir-port=0", ID_CCM, PASS);
     snprintf(d3, sizeof d3, "id=%s,addr=127.0.1.25,mode=acm,user=admin,password=%s,tls=off,sol=off,ider=off,kvm=on,wsman-port=0,redir-port=0", ID_BARE, PASS);
     snprintf(d4, sizeof d4, "id=%s,addr=127.0.1.20,mode=acm,user=admin,password=%s,tls=on,cert=%s/server.pem,key=%s/server-key.pem,wsman-port=0,redir-port=0", ID_TLS, PASS, base, base);
-    snprintf(d5, sizeof d5, "id=%s,addr=127.0.1.26,mode=acm,user=admin,password=%s,tls=on,cert=%s/server.pem,key=%s/server-key.pem,wsman-port=0,redir-port=0", ID_TLS_NOSAN, PASS, base, base);
+    snprintf(d5, sizeof d5, "id=%s,addr=127.0.3.26,mode=acm,user=admin,password=%s,tls=on,cert=%s/server.pem,key=%s/server-key.pem,wsman-port=0,redir-port=0", ID_TLS_NOSAN, PASS, base, base);
     char *argv[20];
     int a = 0;
     argv[a++] = amtsim;
