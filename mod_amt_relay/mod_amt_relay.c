@@ -11,6 +11,7 @@
 #include "apr_optional.h"
 #include "mod_status.h"
 
+#include "amt_relay_api.h"
 #include "redfish_amt_api.h"
 #include "relay_config.h"
 #include "relay_glue.h"
@@ -27,6 +28,13 @@ static void relay_optional_fn_retrieve(void)
 {
     relay_find_device = APR_RETRIEVE_OPTIONAL_FN(redfish_amt_find_device);
     relay_check_token = APR_RETRIEVE_OPTIONAL_FN(redfish_amt_check_token);
+}
+
+/* Exported as an optional function (APR_REGISTER_OPTIONAL_FN uses the name):
+ * mod_redfish_amt reports KVMStatus/SOLStatus "Active" while a stream is live. */
+static int amt_relay_active_streams(const char *system_id, const char *mode)
+{
+    return relay_registry_active(system_id, mode);
 }
 
 static int relay_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
@@ -64,6 +72,7 @@ static void relay_register_hooks(apr_pool_t *p)
     ap_hook_child_init(relay_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(relay_handler, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, relay_status_hook, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_REGISTER_OPTIONAL_FN(amt_relay_active_streams);
 }
 
 AP_DECLARE_MODULE(amt_relay) = {

@@ -11,6 +11,7 @@
 #include "http_log.h"
 #include "util_mutex.h"
 
+#include "amt_mutex_retry.h"
 #include "relay_glue.h"
 
 APLOG_USE_MODULE(amt_relay);
@@ -61,6 +62,17 @@ void relay_registry_child_init(apr_pool_t *p, server_rec *s)
         if (rv != APR_SUCCESS)
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "mod_amt_relay: mutex child init failed");
     }
+}
+
+/* The table lock, retrying a spurious EDEADLK of `Mutex file:` under threaded
+ * MPMs: the same helper as mod_redfish_amt's rf_store_lock (amt_mutex_retry.h). */
+static int reg_lock(void)
+{
+    apr_status_t rv = amt_global_mutex_lock_retry(mutex);
+    if (rv == APR_SUCCESS)
+        return 0;
+    ap_log_error(APLOG_MARK, APLOG_ERR, rv, NULL, "mod_amt_relay: stream table lock failed");
+    return -1;
 }
 
 typedef struct {
@@ -120,7 +132,7 @@ relay_reg_status relay_registry_check(const char *system_id, const char *mode, i
     apr_pool_t *p;
     if (!streams || !mutex || apr_pool_create(&p, NULL) != APR_SUCCESS)
         return RELAY_REG_ERROR;
-    if (apr_global_mutex_lock(mutex) != APR_SUCCESS) {
+    if (reg_lock() != 0) {
         apr_pool_destroy(p);
         return RELAY_REG_ERROR;
     }
@@ -139,7 +151,7 @@ relay_reg_status relay_registry_acquire(const relay_slot *want, int max_streams,
     *slot = NULL;
     if (!streams || !mutex || apr_pool_create(&p, NULL) != APR_SUCCESS)
         return RELAY_REG_ERROR;
-    if (apr_global_mutex_lock(mutex) != APR_SUCCESS) {
+    if (reg_lock() != 0) {
         apr_pool_destroy(p);
         return RELAY_REG_ERROR;
     }
@@ -166,7 +178,7 @@ void relay_registry_release(relay_slot *slot)
 {
     if (!slot || !streams || !mutex)
         return;
-    if (apr_global_mutex_lock(mutex) == APR_SUCCESS) {
+    if (reg_lock() == 0) {
         unsigned id = slot->id;
         slot->pid = 0;
         slotmem->release(streams, id);
@@ -194,9 +206,42 @@ int relay_registry_foreach(relay_registry_visit *fn, void *ctx, apr_pool_t *p)
     visit_ctx v = { fn, ctx };
     if (!streams || !mutex)
         return -1;
-    if (apr_global_mutex_lock(mutex) != APR_SUCCESS)
+    if (reg_lock() != 0)
         return -1;
     slotmem->doall(streams, visit_cb, &v, p);
     apr_global_mutex_unlock(mutex);
     return 0;
+}
+
+typedef struct {
+    const char *system_id, *mode;
+    int n;
+} active_ctx;
+
+static apr_status_t active_cb(void *mem, void *data, apr_pool_t *pool)
+{
+    const relay_slot *s = mem;
+    active_ctx *a = data;
+    (void)pool;
+    if (s->pid <= 0 || process_gone(s->pid))
+        return APR_SUCCESS; /* released, or its process died (count() reclaims it) */
+    if (strcasecmp(s->system_id, a->system_id) == 0 && (!a->mode || strcmp(s->mode, a->mode) == 0))
+        a->n++;
+    return APR_SUCCESS;
+}
+
+int relay_registry_active(const char *system_id, const char *mode)
+{
+    active_ctx a = { system_id, mode, 0 };
+    apr_pool_t *p;
+    if (!system_id || !streams || !mutex || apr_pool_create(&p, NULL) != APR_SUCCESS)
+        return -1;
+    if (reg_lock() != 0) {
+        apr_pool_destroy(p);
+        return -1;
+    }
+    slotmem->doall(streams, active_cb, &a, p);
+    apr_global_mutex_unlock(mutex);
+    apr_pool_destroy(p);
+    return a.n;
 }

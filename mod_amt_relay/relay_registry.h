@@ -38,6 +38,10 @@ relay_reg_status relay_registry_check(const char *system_id, const char *mode, i
 relay_reg_status relay_registry_acquire(const relay_slot *want, int max_streams, relay_slot **slot);
 void relay_registry_release(relay_slot *slot);
 
+/* Live streams of system_id (any case) in mode ("kvm"/"sol"; NULL: both), or -1
+ * when the table is unavailable. Exported as amt_relay_active_streams. */
+int relay_registry_active(const char *system_id, const char *mode);
+
 typedef void relay_registry_visit(const relay_slot *s, void *ctx);
 int relay_registry_foreach(relay_registry_visit *fn, void *ctx, apr_pool_t *p);
 

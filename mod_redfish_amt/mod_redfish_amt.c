@@ -95,6 +95,9 @@ static int rf_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
 {
     rf_server_conf *conf = rf_sconf(s);
     active_registry = conf;
+    /* optional: mod_amt_relay may not be loaded (then no live stream counts); its
+       register_hooks has run by now, whatever the LoadModule order */
+    rf_systems_bind_relay();
     for (int i = 0; i < conf->devices->nelts; i++) {
         const amt_device *d = APR_ARRAY_IDX(conf->devices, i, amt_device *);
         if (d->tls_insecure)
@@ -116,6 +119,7 @@ static void rf_register_hooks(apr_pool_t *p)
     ap_hook_pre_config(rf_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(rf_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(rf_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_optional_fn_retrieve(rf_systems_bind_relay, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(rf_handler, NULL, NULL, APR_HOOK_MIDDLE);
     APR_REGISTER_OPTIONAL_FN(redfish_amt_find_device);
     APR_REGISTER_OPTIONAL_FN(redfish_amt_check_token);

@@ -45,10 +45,19 @@ const char *rf_consent_status(const amt_state *st, rf_redir_mode mode)
 
 const char *rf_redir_status(const amt_state *st, rf_redir_mode mode)
 {
+    return rf_redir_status_live(st, mode, 0);
+}
+
+const char *rf_redir_status_live(const amt_state *st, rf_redir_mode mode, int live_streams)
+{
     int enabled = mode == RF_MODE_KVM ? st->kvm_enabled && st->listener_enabled
                                       : st->sol_enabled && st->listener_enabled;
     if (mode == RF_MODE_KVM && !st->kvm_available)
         return "Error";
+    /* A live relay stream is a fact, whatever the cached AMT state says (it may
+     * be older than the stream): the console must not offer a second session. */
+    if (live_streams > 0)
+        return "Active";
     if (!enabled)
         return "Disabled";
     if (mode == RF_MODE_KVM && st->kvm_active)

@@ -17,6 +17,9 @@ const char *rf_power_state(int cim_power_state);          /* "On", "Off", "Pause
 const char *rf_control_mode(amt_control_mode m);           /* "ACM", "CCM" or NULL */
 const char *rf_consent_status(const amt_state *st, rf_redir_mode mode);
 const char *rf_redir_status(const amt_state *st, rf_redir_mode mode); /* KVMStatus/SOLStatus */
+/* Same, knowing live_streams relay streams of that mode are open to the device
+ * (> 0: "Active", unless KVM is not available at all). */
+const char *rf_redir_status_live(const amt_state *st, rf_redir_mode mode, int live_streams);
 
 /* Redfish ResetType -> CIM PowerState for RequestPowerStateChange; -1 if unsupported. */
 int rf_reset_to_cim(const char *reset_type);

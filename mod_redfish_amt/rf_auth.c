@@ -167,9 +167,15 @@ int rf_login_check(rf_req *q, const char *user, const char *password)
     return role;
 }
 
-static int unauthorized(rf_req *q)
+int rf_unauthorized(rf_req *q)
 {
-    apr_table_setn(q->r->err_headers_out, "WWW-Authenticate", "Basic realm=\"Redfish\"");
+    /* A browser shows its own Basic-auth dialog on any 401 that carries a Basic
+     * challenge, even for script requests: leave the challenge out when the
+     * request says it comes from a script (as bmcweb does), keep it for
+     * everyone else (redfishtool, curl --anyauth... rely on it). */
+    const char *xrw = apr_table_get(q->r->headers_in, "X-Requested-With");
+    if (!xrw || strcasecmp(xrw, "XMLHttpRequest") != 0)
+        apr_table_setn(q->r->err_headers_out, "WWW-Authenticate", "Basic realm=\"Redfish\"");
     return rf_error(q, HTTP_UNAUTHORIZED, "NoValidSession");
 }
 
@@ -185,7 +191,7 @@ int rf_authenticate(rf_req *q)
         if (rc == RF_SESS_ERROR)
             return rf_unavailable(q, 1);
         if (rc != RF_SESS_OK)
-            return unauthorized(q);
+            return rf_unauthorized(q);
         q->user = apr_pstrdup(r->pool, si.user);
         q->role = si.role;
         memcpy(q->session_id, si.id, sizeof(q->session_id));
@@ -201,25 +207,25 @@ int rf_authenticate(rf_req *q)
         while (*b64 == ' ')
             b64++;
         if (strlen(b64) > 2048)
-            return unauthorized(q);
+            return rf_unauthorized(q);
         decoded = apr_palloc(r->pool, apr_base64_decode_len(b64) + 1);
         len = apr_base64_decode(decoded, b64);
         decoded[len] = '\0';
         colon = strchr(decoded, ':');
         if (!colon || (int)strlen(decoded) != len)
-            return unauthorized(q);
+            return rf_unauthorized(q);
         *colon = '\0';
         role = rf_login_check(q, decoded, colon + 1);
         memset(colon + 1, 0, strlen(colon + 1));
         if (role == -2)
             return rf_error(q, HTTP_INTERNAL_SERVER_ERROR, "InternalError");
         if (role < 0)
-            return unauthorized(q);
+            return rf_unauthorized(q);
         q->user = decoded;
         q->role = role;
         q->session_id[0] = '\0';
     } else {
-        return unauthorized(q);
+        return rf_unauthorized(q);
     }
     q->privs = rf_role_privileges(q->role);
     r->user = (char *)q->user; /* for the access log */

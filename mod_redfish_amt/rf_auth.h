@@ -9,6 +9,10 @@
  * status the handler must return; OK on success. */
 int rf_authenticate(rf_req *q);
 
+/* Sends 401 NoValidSession, with a `WWW-Authenticate: Basic` challenge unless the
+ * request carries `X-Requested-With: XMLHttpRequest` (no browser login popup). */
+int rf_unauthorized(rf_req *q);
+
 /* Checks user/password (with throttling of repeated failures) and finds the role.
  * Returns the role (>= 0), or -1 for bad credentials / no role, -2 on an internal error. */
 int rf_login_check(rf_req *q, const char *user, const char *password);

@@ -47,6 +47,10 @@ json_t *rf_system_json(rf_req *q, const amt_device *d, const amt_state *st);
 /* ws(s)://.../relay/webrelay.ashx?host=<id>&mode=<mode> */
 const char *rf_console_uri(rf_req *q, const amt_device *d, const char *mode);
 
+/* post_config / optional_fn_retrieve: binds mod_amt_relay's optional
+ * amt_relay_active_streams (NULL when the relay is not loaded). */
+void rf_systems_bind_relay(void);
+
 /* child_init: the per-process cache of rendered systems. */
 void rf_systems_child_init(apr_pool_t *p, int ndevices);
 

@@ -158,10 +158,8 @@ static int login(rf_req *q)
     OPENSSL_cleanse(password, strlen(password));
     if (role == -2)
         return rf_error(q, HTTP_INTERNAL_SERVER_ERROR, "InternalError");
-    if (role < 0) {
-        apr_table_setn(q->r->err_headers_out, "WWW-Authenticate", "Basic realm=\"Redfish\"");
-        return rf_error(q, HTTP_UNAUTHORIZED, "NoValidSession");
-    }
+    if (role < 0)
+        return rf_unauthorized(q);
     rc = rf_session_create(json_string_value(juser), role, q->r->useragent_ip,
                            rf_cfg_max_sessions(q->cfg), &si, token);
     if (rc == RF_SESS_FULL)

@@ -45,7 +45,7 @@ enum claim { CLAIM_TIMEOUT = -1, CLAIM_CACHED = 0, CLAIM_OWNED = 1, CLAIM_FAILED
 /* Waits until the device is idle and claims it, unless (want_cache) a fresh
  * cached state or a remembered failure can answer instead. */
 static enum claim claim(rf_req *q, const amt_device *d, int want_cache, amt_state *out,
-                        int *failed_rc)
+                        int *failed_rc, amt_state *known)
 {
     apr_time_t ttl = apr_time_from_msec(rf_cfg_state_ttl_ms(q->cfg));
     apr_time_t hold = apr_time_from_msec((apr_int64_t)rf_cfg_amt_timeout_ms(q->cfg) * RF_BUSY_FACTOR);
@@ -72,6 +72,15 @@ static enum claim claim(rf_req *q, const amt_device *d, int want_cache, amt_stat
         }
         if (s->busy_until <= now) {
             s->busy_until = now + hold;
+            /* The identity fields never change on a device: hand the last read
+             * (even a stale or invalidated one) to the refresh, which then skips
+             * the 3 identity Gets (amt_get_state_with). */
+            if (known) {
+                if (s->state.identity_valid)
+                    *known = s->state;
+                else
+                    known->identity_valid = 0;
+            }
             rf_store_unlock();
             return CLAIM_OWNED;
         }
@@ -113,7 +122,11 @@ int rf_state_get(rf_req *q, const amt_device *d, amt_state *out, int fresh)
     int failed_rc = AMT_E_UNREACHABLE, rc;
     char err[256] = "";
     amt_client *c;
-    enum claim cl = claim(q, d, !fresh, out, &failed_rc);
+    amt_state known;
+    enum claim cl;
+
+    known.identity_valid = 0;
+    cl = claim(q, d, !fresh, out, &failed_rc, &known);
 
     if (cl == CLAIM_CACHED)
         return AMT_OK;
@@ -125,7 +138,8 @@ int rf_state_get(rf_req *q, const amt_device *d, amt_state *out, int fresh)
      * returns OWNED when the cache was stale at that moment, so refresh now. */
     c = amt_client_create(q->r->pool, d, rf_cfg_amt_timeout_ms(q->cfg));
     memset(out, 0, sizeof(*out));
-    rc = c ? amt_get_state(c, out, err, sizeof(err)) : AMT_E_PROTOCOL;
+    rc = c ? amt_get_state_with(c, known.identity_valid ? &known : NULL, out, err, sizeof(err))
+           : AMT_E_PROTOCOL;
     if (c)
         amt_client_destroy(c);
     if (rc != AMT_OK)
@@ -140,7 +154,7 @@ int rf_device_acquire(rf_req *q, const amt_device *d, amt_client **client)
     amt_state unused;
     int failed_rc;
     *client = NULL;
-    if (claim(q, d, 0, &unused, &failed_rc) != CLAIM_OWNED)
+    if (claim(q, d, 0, &unused, &failed_rc, NULL) != CLAIM_OWNED)
         return AMT_E_UNREACHABLE;
     *client = amt_client_create(q->r->pool, d, rf_cfg_amt_timeout_ms(q->cfg));
     if (!*client) {

@@ -1,13 +1,13 @@
 /* Shared store over ap_slotmem "shm" + one ap_global_mutex (see rf_store.h). */
 #include "rf_store.h"
 
-#include <errno.h>
-
 #include "ap_provider.h"
 #include "ap_slotmem.h"
 #include "http_log.h"
 #include "http_main.h"
 #include "util_mutex.h"
+
+#include "amt_mutex_retry.h"
 
 APLOG_USE_MODULE(redfish_amt);
 
@@ -79,18 +79,10 @@ int rf_store_lock(void)
     apr_status_t rv;
     if (!store_mutex)
         return -1;
-    /* fcntl-based mutexes (Mutex file:...) can report a false EDEADLK when
-     * threads of several processes wait on the same lock (Linux deadlock
-     * detection works per process, not per thread): that is contention, so
-     * wait and try again rather than fail the request. */
-    for (int tries = 0; tries < 200; tries++) {
-        rv = apr_global_mutex_lock(store_mutex);
-        if (rv == APR_SUCCESS)
-            return 0;
-        if (rv != EDEADLK && !APR_STATUS_IS_EINTR(rv) && !APR_STATUS_IS_EAGAIN(rv))
-            break;
-        apr_sleep(apr_time_from_msec(1));
-    }
+    /* retries a spurious EDEADLK of `Mutex file:` (see amt_mutex_retry.h) */
+    rv = amt_global_mutex_lock_retry(store_mutex);
+    if (rv == APR_SUCCESS)
+        return 0;
     ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf, "mod_redfish_amt: store lock failed");
     return -1;
 }

@@ -10,6 +10,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 
+#include "amt_relay_api.h"
 #include "rf_amt_map.h"
 #include "rf_patch.h"
 #include "rf_state.h"
@@ -51,7 +52,47 @@ static json_t *oem_actions(rf_req *q, const char *self)
     return oem;
 }
 
+/* mod_amt_relay's live stream count, when that module is loaded (rebound in every
+ * post_config: the relay may come or go with a restart). */
+static APR_OPTIONAL_FN_TYPE(amt_relay_active_streams) *relay_active_streams;
+
+void rf_systems_bind_relay(void)
+{
+    relay_active_streams = APR_RETRIEVE_OPTIONAL_FN(amt_relay_active_streams);
+}
+
+/* Live relay streams per mode: never cached (they change with every stream the
+ * relay opens or closes), and looked up outside the store lock (the relay's
+ * lock is another global mutex: never nest them). */
+typedef struct live_streams {
+    int kvm, sol;
+} live_streams;
+
+static void get_live_streams(const amt_device *d, live_streams *live)
+{
+    live->kvm = live->sol = 0;
+    if (!relay_active_streams)
+        return; /* no relay: AMT's own state only, as before */
+    live->kvm = relay_active_streams(d->system_id, "kvm");
+    live->sol = relay_active_streams(d->system_id, "sol");
+    if (live->kvm < 0)
+        live->kvm = 0;
+    if (live->sol < 0)
+        live->sol = 0;
+}
+
+static json_t *system_json(rf_req *q, const amt_device *d, const amt_state *st,
+                           const live_streams *live);
+
 json_t *rf_system_json(rf_req *q, const amt_device *d, const amt_state *st)
+{
+    live_streams live;
+    get_live_streams(d, &live);
+    return system_json(q, d, st, &live);
+}
+
+static json_t *system_json(rf_req *q, const amt_device *d, const amt_state *st,
+                           const live_streams *live)
 {
     const char *self = apr_psprintf(q->r->pool, SYSTEMS "/%s", d->system_id);
     json_t *o, *reset_values = json_array(), *intel;
@@ -62,8 +103,9 @@ json_t *rf_system_json(rf_req *q, const amt_device *d, const amt_state *st)
         json_array_append_new(reset_values, json_string(rf_reset_types[i]));
 
     intel = json_pack("{s:s, s:s, s:s, s:s, s:s}", "@odata.type", "#IntelComputerSystem.v1_0_0.AMT",
-                      "KVMStatus", rf_redir_status(st, RF_MODE_KVM), "SOLStatus",
-                      rf_redir_status(st, RF_MODE_SOL), "UserConsentStatus",
+                      "KVMStatus", rf_redir_status_live(st, RF_MODE_KVM, live->kvm),
+                      "SOLStatus", rf_redir_status_live(st, RF_MODE_SOL, live->sol),
+                      "UserConsentStatus",
                       rf_consent_status(st, RF_MODE_KVM), "KVMConsoleURI",
                       rf_console_uri(q, d, "kvm"));
     if (mode)
@@ -225,12 +267,14 @@ static int patch_system(rf_req *q, const amt_device *d)
     return send_system(q, d, &st);
 }
 
-/* The rendered ComputerSystem depends only on the device, its AMT state and the
- * relay URL base; pollers mostly ask for the same one again. Each process keeps
- * the last rendering per device (text, ETag, Link) and reuses it while those
- * inputs are byte-for-byte the same, which skips building and serializing JSON. */
+/* The rendered ComputerSystem depends only on the device, its AMT state, the
+ * live relay stream counts and the relay URL base; pollers mostly ask for the
+ * same one again. Each process keeps the last rendering per device (text, ETag,
+ * Link) and reuses it while those inputs are byte-for-byte the same, which skips
+ * building and serializing JSON. */
 typedef struct rendered {
     amt_state state;
+    live_streams live;
     char *base, *text, *etag, *link; /* malloc'ed; NULL when empty */
 } rendered;
 
@@ -255,9 +299,12 @@ static int send_system(rf_req *q, const amt_device *d, const amt_state *st)
     const char *base = rf_console_uri(q, d, "");
     const char *text = NULL, *etag = NULL, *link = NULL;
     rendered *c = (render_cache && i >= 0 && i < render_cache_n) ? &render_cache[i] : NULL;
+    live_streams live;
 
+    get_live_streams(d, &live);
     if (c && apr_thread_mutex_lock(render_mutex) == APR_SUCCESS) {
-        if (c->text && strcmp(c->base, base) == 0 && memcmp(&c->state, st, sizeof(*st)) == 0) {
+        if (c->text && strcmp(c->base, base) == 0 && memcmp(&c->state, st, sizeof(*st)) == 0 &&
+            c->live.kvm == live.kvm && c->live.sol == live.sol) {
             text = apr_pstrdup(q->r->pool, c->text);
             etag = apr_pstrdup(q->r->pool, c->etag);
             link = c->link ? apr_pstrdup(q->r->pool, c->link) : NULL;
@@ -266,7 +313,7 @@ static int send_system(rf_req *q, const amt_device *d, const amt_state *st)
     }
     if (text)
         return rf_send_text(q, HTTP_OK, text, etag, link);
-    if (rf_render_json(q, rf_system_json(q, d, st), &text, &etag, &link) != 0)
+    if (rf_render_json(q, system_json(q, d, st, &live), &text, &etag, &link) != 0)
         return HTTP_INTERNAL_SERVER_ERROR;
     if (c && apr_thread_mutex_lock(render_mutex) == APR_SUCCESS) {
         free(c->base);
@@ -274,6 +321,7 @@ static int send_system(rf_req *q, const amt_device *d, const amt_state *st)
         free(c->etag);
         free(c->link);
         c->state = *st;
+        c->live = live;
         c->base = strdup(base);
         c->text = strdup(text);
         c->etag = strdup(etag);

@@ -21,10 +21,12 @@ use constant SYS_CLOSED   => '8c3f1e52-0000-4000-8000-000000000015';
 use constant SYS_UNTRUSTED => '8c3f1e52-0000-4000-8000-000000000016';
 use constant SYS_WRONGSAN => '8c3f1e52-0000-4000-8000-000000000017';
 use constant SYS_WRONGPIN => '8c3f1e52-0000-4000-8000-000000000018';
+use constant SYS_PIN_BAD  => '8c3f1e52-0000-4000-8000-000000000019';  # written at run time
+use constant SYS_PIN_OK   => '8c3f1e52-0000-4000-8000-00000000001a';
 
 my $expiring = get_token(SYS1, 'sol');
 my $t_expiring = time;
-plan tests => 42, need { 'Redfish GenerateRedirectionToken available' => defined $expiring };
+plan tests => 48, need { 'Redfish GenerateRedirectionToken available' => defined $expiring };
 
 my $ctl = "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}";
 my $state = $ENV{RFAMT_STATEDIR};
@@ -81,6 +83,38 @@ ok t_cmp($r->{body} // '', qr/certif|verif|TLS|name|SAN/i, "reason ($r->{body})"
 my $res = redfish_post('/redfish/v1/Systems/' . SYS_WRONGPIN . '/Actions/Oem/IntelComputerSystem.GenerateRedirectionToken',
                        { Mode => 'SOL' });
 ok t_cmp($res->code, qr/^5\d\d$/, 'wrong AmtTLSPin: no token for that device (' . $res->code . ')');
+# --- AmtTLSPin checked by the relay itself: pinned to this run's simulator certificate
+# (WS-Man on 16993 matches, so a token is issued), the redirection port shows another one.
+my $pin = `openssl x509 -in $state/ca/server.pem -outform DER | sha256sum`;
+$pin =~ s/\s.*//s;
+open my $pf, '>', "$state/relay-pin.conf" or die "$state/relay-pin.conf: $!";
+print $pf "<AmtDevice @{[SYS_PIN_BAD]}>\n AmtHost 127.0.0.4\n AmtUser admin\n AmtPassword P\@ssw0rd-tls-3\n",
+          " AmtTLS on\n AmtTLSPin sha256/$pin\n AmtRedirectionPort 17995\n</AmtDevice>\n",
+          "<AmtDevice @{[SYS_PIN_OK]}>\n AmtHost 127.0.0.4\n AmtUser admin\n AmtPassword P\@ssw0rd-tls-3\n",
+          " AmtTLS on\n AmtTLSPin sha256/$pin\n</AmtDevice>\n";
+close $pf;
+chmod 0644, "$state/relay-pin.conf";
+my $pidfile = Apache::Test::config()->{vars}{t_logs} . '/httpd.pid';
+my $hpid = do { local (@ARGV, $/) = $pidfile; <> } // '';
+chomp $hpid;
+kill 'USR1', $hpid if $hpid =~ /^\d+$/;   # graceful restart: re-reads the configuration
+my $seen_dev = 0;
+for (1 .. 100) {
+    my $res = Apache::TestRequest::GET('/redfish/v1/Systems/' . SYS_PIN_OK, 'X-Auth-Token' => RelayTest::session_token('admin', 'admin-pw'));
+    if ($res->code != 404 && $res->code != 0 && $res->code < 500) { $seen_dev = 1; last }
+    sleep 0.2;
+}
+ok t_cmp($seen_dev, 1, 'graceful restart picked up the pinned devices');
+$t = get_token(SYS_PIN_OK, 'sol') or diag("token: $@");
+$r = ws_handshake(url => relay_url(host => SYS_PIN_OK, mode => 'sol'), proto => $t // 'x');
+ok t_cmp($r->{status}, 101, 'AmtTLSPin matching the device certificate: SOL opens');
+ok t_cmp(sol_echo($r, word()), 1, 'and carries text');
+bye($r);
+$t = get_token(SYS_PIN_BAD, 'sol') or diag("token: $@");
+ok t_cmp(defined $t ? 1 : 0, 1, 'token issued (WS-Man matches the pin)');
+$r = ws_handshake(url => relay_url(host => SYS_PIN_BAD, mode => 'sol'), proto => $t // 'x');
+ok t_cmp($r->{status}, 502, 'redirection port certificate does not match AmtTLSPin: 502 before the upgrade');
+ok t_cmp($r->{body} // '', qr/pin/i, "reason names the pin ($r->{body})");
 kill 'TERM', @servers; @servers = ();
 
 # ================= 5. token failures =================

@@ -47,6 +47,15 @@ int main(void)
     is_str(rf_redir_status(&st, RF_MODE_SOL), "Disabled", "SOL disabled");
     st.sol_enabled = 1;
     is_str(rf_redir_status(&st, RF_MODE_SOL), "Enabled", "SOL enabled (OptInRequired=KVM)");
+    /* a live relay stream counts as Active, on top of AMT's own state */
+    is_str(rf_redir_status_live(&st, RF_MODE_SOL, 1), "Active", "SOL stream live -> Active");
+    is_str(rf_redir_status_live(&st, RF_MODE_SOL, 0), "Enabled", "no SOL stream -> Enabled");
+    is_str(rf_redir_status_live(&st, RF_MODE_KVM, 1), "Error", "no KVM SAP: Error even if live");
+    st.kvm_available = 1;
+    st.kvm_active = 0;
+    st.optin_state = AMT_OPTIN_NOT_STARTED;
+    is_str(rf_redir_status_live(&st, RF_MODE_KVM, 0), "PendingConsent", "KVM idle: PendingConsent");
+    is_str(rf_redir_status_live(&st, RF_MODE_KVM, 1), "Active", "KVM stream live -> Active");
 
     /* power */
     is_str(rf_power_state(2), "On", "CIM 2 -> On");
