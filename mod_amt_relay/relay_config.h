@@ -1,4 +1,4 @@
-/* relay_config: the AmtRelay* directives (documented in DIRECTIVES.md). */
+/* relay_config: the AmtRelay* directives (documented in README.md, "Directives"). */
 #ifndef RELAY_CONFIG_H
 #define RELAY_CONFIG_H
 

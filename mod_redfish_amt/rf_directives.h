@@ -20,7 +20,7 @@ typedef struct rf_settings {
     const char *service_uuid;/* RedfishServiceUUID (default: derived from ServerName) */
 } rf_settings;
 
-/* Defaults and limits (one place, so DIRECTIVES.md and the code agree). */
+/* Defaults and limits (one place, so the README directive reference and the code agree). */
 enum {
     RF_DEF_SESSION_TIMEOUT = 1800, RF_MIN_SESSION_TIMEOUT = 30, RF_MAX_SESSION_TIMEOUT = 86400,
     RF_DEF_MAX_SESSIONS = 64, RF_MAX_MAX_SESSIONS = 4096,
