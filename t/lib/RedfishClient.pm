@@ -5,7 +5,7 @@ package RedfishClient;
 #   my $rf = RedfishClient->new;
 #   my $tok = $rf->login('operator', 'operator-pw');
 #   my ($res, $json) = $rf->get('/redfish/v1/Systems', $tok);
-#   $rf->validate_all;   # one ok() per body, against ../shared/redfish/json-schema
+#   $rf->validate_all;   # one ok() per body, against the DMTF schemas in t/schemas/redfish
 use strict;
 use warnings;
 use Apache::Test;

@@ -19,8 +19,10 @@ import sys
 import jsonschema
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_SCHEMAS = os.path.normpath(os.path.join(HERE, '..', '..', '..', 'shared', 'redfish',
-                                                'json-schema'))
+# The DMTF schemas the service uses, vendored by t/tools/vendor-redfish-schemas
+# (BSD-3-Clause, LICENSE.md beside them); RFAMT_REDFISH_SCHEMAS overrides.
+DEFAULT_SCHEMAS = os.environ.get('RFAMT_REDFISH_SCHEMAS') or os.path.normpath(
+    os.path.join(HERE, '..', 'schemas', 'redfish'))
 
 TOKEN_SCHEMA = {
     "type": "object",
