@@ -142,7 +142,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
     for (;;) {
         apr_pollfd_t pfd[2];
         apr_int32_t npfd = 0, nready = 0;
-        apr_size_t got, from_client = 0;
+        apr_size_t from_client = 0;
         int amt_blocked;
         unsigned timer;
         apr_interval_time_t timeout;
@@ -157,7 +157,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         } else {
             idle_wakeups = 0;
         }
-        got = from_client + read_amt(pump, be, tmp, io_size);
+        read_amt(pump, be, tmp, io_size);
         relay_pump_run(pump, now_ms());
         amt_blocked = write_amt(pump, be);
         write_client(r, pump, bbout);
@@ -202,7 +202,6 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         timeout = (apr_interval_time_t)timer * 1000;
         if (be->sock && relay_backend_pending(be) && relay_pump_amt_room(pump) > 0)
             timeout = 0; /* TLS bytes already decrypted: poll would not see them */
-        (void)got;
         if (npfd == 0) {
             /* both sides are waiting on the pump's own timers */
             apr_sleep(timeout > 0 ? (timeout < 50000 ? timeout : 50000) : 1000);

@@ -65,6 +65,15 @@ const char *amt_rc_name(int rc)
 
 /* ---- client life cycle --------------------------------------------------- */
 
+/* Callers may pass err = NULL; the code below always writes a reason, so point
+ * it at a local scratch buffer instead of testing err at every write. */
+#define USE_SCRATCH_IF_NO_ERRBUF(err, errlen)                                          \
+    char err##_scratch_[8];                                                            \
+    if (!(err) || !(errlen)) {                                                         \
+        (err) = err##_scratch_;                                                        \
+        (errlen) = sizeof err##_scratch_;                                              \
+    }
+
 static apr_status_t client_cleanup(void *data)
 {
     amt_client *c = data;
@@ -355,11 +364,7 @@ int amt_get_state(amt_client *c, amt_state *out, char *err, size_t errlen)
 int amt_get_state_with(amt_client *c, const amt_state *known, amt_state *out, char *err,
                        size_t errlen)
 {
-    char dummy[8];
-    if (!err || !errlen) {
-        err = dummy;
-        errlen = sizeof dummy;
-    }
+    USE_SCRATCH_IF_NO_ERRBUF(err, errlen);
     if (known && known->identity_valid && !c->identity_read) {
         /* Copy before out is cleared: known may be out itself. */
         snprintf(c->model, sizeof c->model, "%s", known->model);
@@ -522,11 +527,7 @@ static int kvm_sap_state_change(amt_client *c, int enable, char *err, size_t err
 
 int amt_set_kvm(amt_client *c, int enable, char *err, size_t errlen)
 {
-    char dummy[8];
-    if (!err || !errlen) {
-        err = dummy;
-        errlen = sizeof dummy;
-    }
+    USE_SCRATCH_IF_NO_ERRBUF(err, errlen);
     int rc;
     if (enable) {
         /* The listener must be on before KVM can be enabled remotely (SDK, spec §4.2). */
@@ -559,11 +560,7 @@ static int kvm_enabled_now(amt_client *c, int *enabled, char *err, size_t errlen
 
 int amt_set_sol(amt_client *c, int enable, char *err, size_t errlen)
 {
-    char dummy[8];
-    if (!err || !errlen) {
-        err = dummy;
-        errlen = sizeof dummy;
-    }
+    USE_SCRATCH_IF_NO_ERRBUF(err, errlen);
     wsman_reply r;
     uint32_t es;
     int listener;
@@ -620,11 +617,7 @@ static const char *optin_rv_text(uint32_t rv)
 static int optin_call(amt_client *c, const char *method, const char *code, uint32_t *return_value,
                       char *err, size_t errlen)
 {
-    char dummy[8];
-    if (!err || !errlen) {
-        err = dummy;
-        errlen = sizeof dummy;
-    }
+    USE_SCRATCH_IF_NO_ERRBUF(err, errlen);
     const char *names[] = {"OptInCode"};
     const char *values[] = {code};
     uint32_t rv = 0;
@@ -673,11 +666,7 @@ int amt_optin_cancel(amt_client *c, uint32_t *return_value, char *err, size_t er
 int amt_power_change(amt_client *c, int power_state, uint32_t *return_value, char *err,
                      size_t errlen)
 {
-    char dummy[8];
-    if (!err || !errlen) {
-        err = dummy;
-        errlen = sizeof dummy;
-    }
+    USE_SCRATCH_IF_NO_ERRBUF(err, errlen);
     /* MOF legal values of RequestPowerStateChange.PowerState (spec §4.6). */
     if (power_state < 2 || power_state > 16) {
         snprintf(err, errlen, "invalid power state %d", power_state);
