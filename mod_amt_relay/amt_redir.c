@@ -294,15 +294,21 @@ int amt_client_running(const amt_client *c)
     return c->state == AMT_C_SOL_RUN || c->state == AMT_C_KVM_RUN;
 }
 
-static int pick_method(const uint8_t *list, size_t n)
+/* Digest first; type 1 only where the password may travel in clear (plain_ok).
+ * Returns -2 when type 1 is all AMT offers and it is not allowed. */
+static int pick_method(const uint8_t *list, size_t n, int plain_ok)
 {
     int have[5] = { 0 };
     for (size_t i = 0; i < n; i++)
         if (list[i] < 5)
             have[list[i]] = 1;
-    return have[AMT_AUTH_DIGEST] ? AMT_AUTH_DIGEST
-         : have[AMT_AUTH_DIGEST2069] ? AMT_AUTH_DIGEST2069
-         : have[AMT_AUTH_PLAIN] ? AMT_AUTH_PLAIN : -1;
+    if (have[AMT_AUTH_DIGEST])
+        return AMT_AUTH_DIGEST;
+    if (have[AMT_AUTH_DIGEST2069])
+        return AMT_AUTH_DIGEST2069;
+    if (have[AMT_AUTH_PLAIN])
+        return plain_ok ? AMT_AUTH_PLAIN : -2;
+    return -1;
 }
 
 static size_t client_msg(amt_client *c, const uint8_t *m, size_t l, amt_result *res)
@@ -330,7 +336,10 @@ static size_t client_msg(amt_client *c, const uint8_t *m, size_t l, amt_result *
             break;
         if (m[1] != 0)
             return client_fail(c, res, 1011, "AMT refused the authentication query");
-        c->auth_type = pick_method(m + 9, l - 9);
+        c->auth_type = pick_method(m + 9, l - 9, c->creds.plain_ok);
+        if (c->auth_type == -2)
+            return client_fail(c, res, 1011, "AMT offers only plain-text authentication, which the "
+                               "relay uses only over TLS");
         if (c->auth_type < 0)
             return client_fail(c, res, 1011, "AMT offers no authentication method the relay supports");
         if (c->auth_type == AMT_AUTH_PLAIN) {
@@ -593,6 +602,9 @@ size_t amt_icpt_from_client(amt_icpt *ic, const uint8_t *in, size_t len, uint8_t
             }
             break;
         case AMT_AUTH_PLAIN:
+            if (!ic->creds.plain_ok)
+                return icpt_fail(ic, res, 1008, "plain-text authentication is refused on an "
+                                 "unencrypted AMT connection: use digest");
             n = amt_build_auth_plain(out, cap, ic->creds.user, ic->creds.password);
             ic->sent_final = 1;
             break;

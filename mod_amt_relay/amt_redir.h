@@ -85,7 +85,11 @@ size_t amt_build_kvm_start(uint8_t out[8]);
 
 typedef struct amt_creds {
     amt_str user, password; /* borrowed; the password never leaves this module except
-                               as a digest (or in a type-1 login AMT asked for) */
+                               as a digest, or in a type-1 login when plain_ok */
+    int plain_ok;           /* a type-1 login (password in clear) may be sent: set only
+                               when the AMT connection is TLS, so that a device, or
+                               whoever sits on a plain-TCP path, that offers only type 1
+                               cannot downgrade the relay into revealing the password */
 } amt_creds;
 
 typedef struct amt_auth_state {

@@ -216,6 +216,7 @@ int relay_handler(request_rec *r)
     lim.close_wait_ms = 1500; /* the client hears about an AMT exit within 2 s */
     creds.user = amt_s(dev->user);
     creds.password = amt_s(dev->password);
+    creds.plain_ok = be.ssl != NULL; /* type 1 only inside TLS (amt_redir.h) */
     if (relay_pump_init(pump, strcmp(meta.dialect, "p2") ? RELAY_PLAIN : RELAY_P2,
                         strcmp(mode, "kvm") ? AMT_MODE_SOL : AMT_MODE_KVM, creds, &lim,
                         (uint64_t)apr_time_as_msec(apr_time_now())) != 0) {
@@ -245,7 +246,7 @@ int relay_handler(request_rec *r)
     ap_send_interim_response(r, 1);
     memset(token, 0, sizeof(token));
 
-    relay_loop_run(r, pump, &be, slot, conf->buffer_size);
+    relay_loop_run(r, pump, &be, slot);
     log_stream(r, &meta, pump, meta.started, be.insecure);
     rc = OK;
     return rc;

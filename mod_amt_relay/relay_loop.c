@@ -20,21 +20,23 @@ static uint64_t now_ms(void)
 
 /* Pulls what the client filter chain holds, up to the pump's room, until EAGAIN.
  * Looping to EAGAIN matters: mod_ssl and the core input filter may already hold
- * bytes that poll() will never report (apache-idioms 2.3, verified trap).
- * Returns the number of bytes taken. */
-static apr_size_t drain_client(request_rec *r, relay_pump *pump, apr_bucket_brigade *bb,
-                               char *tmp, apr_size_t tmpsize)
+ * bytes that poll() will never report (apache-idioms 2.3, verified trap). Bytes
+ * are flattened straight into the pump's input buffer.
+ * Returns 1 if it stopped for lack of room (the filters may still hold bytes, so
+ * the next turn must read again whatever poll says), else 0. *got = bytes taken. */
+static int drain_client(request_rec *r, relay_pump *pump, apr_bucket_brigade *bb, apr_size_t *got)
 {
     conn_rec *c = r->connection;
-    apr_size_t total = 0;
+    int more = 0;
+    *got = 0;
     for (;;) {
         apr_size_t room = relay_pump_client_room(pump), len;
         apr_status_t rv;
         int eos;
-        if (room == 0)
+        if (room == 0) {
+            more = !pump->client_eof;
             break;
-        if (room > tmpsize)
-            room = tmpsize;
+        }
         apr_brigade_cleanup(bb);
         rv = ap_get_brigade(c->input_filters, bb, AP_MODE_READBYTES, APR_NONBLOCK_READ, room);
         if (APR_STATUS_IS_EAGAIN(rv))
@@ -47,19 +49,19 @@ static apr_size_t drain_client(request_rec *r, relay_pump *pump, apr_bucket_brig
             break; /* success with nothing = would block */
         eos = APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
         len = room;
-        if (apr_brigade_flatten(bb, tmp, &len) != APR_SUCCESS) {
+        if (apr_brigade_flatten(bb, (char *)relay_pump_client_space(pump), &len) != APR_SUCCESS) {
             relay_pump_client_eof(pump);
             break;
         }
-        relay_pump_client_in(pump, (const uint8_t *)tmp, len);
-        total += len;
+        relay_pump_client_filled(pump, len);
+        *got += len;
         if (eos) {
             relay_pump_client_eof(pump);
             break;
         }
     }
     apr_brigade_cleanup(bb);
-    return total;
+    return more;
 }
 
 /* Writes the pump's WebSocket frames. The 2.4 core output filter blocks (bounded
@@ -85,26 +87,30 @@ static void write_client(request_rec *r, relay_pump *pump, apr_bucket_brigade *b
     relay_pump_client_sent(pump, len);
 }
 
-static apr_size_t read_amt(relay_pump *pump, relay_backend *be, char *tmp, apr_size_t tmpsize)
+/* Reads AMT's bytes straight into the pump's buffer. A short read means the socket
+ * was drained, so the loop stops there instead of paying for a read that can only
+ * say EAGAIN (poll is level-triggered: a byte that arrives meanwhile is reported).
+ * Returns 1 if it stopped for lack of room or after a full read (more may be
+ * waiting: read again next turn whatever poll says), else 0. */
+static int read_amt(relay_pump *pump, relay_backend *be)
 {
-    apr_size_t total = 0;
     while (be->sock) {
         apr_size_t room = relay_pump_amt_room(pump);
         long n;
         if (room == 0)
-            break;
-        n = relay_backend_read(be, tmp, room < tmpsize ? room : tmpsize);
+            return 1;
+        n = relay_backend_read(be, relay_pump_amt_space(pump), room);
         if (n > 0) {
-            relay_pump_amt_in(pump, (const uint8_t *)tmp, (size_t)n);
-            total += (apr_size_t)n;
+            relay_pump_amt_filled(pump, (size_t)n);
+            if ((apr_size_t)n < room && !relay_backend_pending(be))
+                return 0;
             continue;
         }
-        if (n == RELAY_IO_AGAIN)
-            break;
-        relay_pump_amt_eof(pump, n != 0);
-        break;
+        if (n != RELAY_IO_AGAIN)
+            relay_pump_amt_eof(pump, n != 0);
+        return 0;
     }
-    return total;
+    return 0;
 }
 
 /* Returns 1 if bytes are still waiting (poll for POLLOUT). */
@@ -129,15 +135,16 @@ static int write_amt(relay_pump *pump, relay_backend *be)
     return 0;
 }
 
-void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_slot *slot,
-                    apr_size_t io_size)
+void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_slot *slot)
 {
     conn_rec *c = r->connection;
     apr_socket_t *csock = ap_get_conn_socket(c);
     apr_bucket_brigade *bbin = apr_brigade_create(r->pool, c->bucket_alloc);
     apr_bucket_brigade *bbout = apr_brigade_create(r->pool, c->bucket_alloc);
-    char *tmp = apr_palloc(r->pool, io_size);
-    int idle_wakeups = 0, client_readable = 0;
+    int idle_wakeups = 0;
+    /* what the last poll said, and whether a side may hold bytes poll cannot see;
+       both start "yes" so that the first turn reads both sides */
+    int client_readable = 1, client_more = 1, amt_ready = 1, amt_more = 1;
 
     for (;;) {
         apr_pollfd_t pfd[2];
@@ -147,8 +154,8 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         unsigned timer;
         apr_interval_time_t timeout;
 
-        if (!pump->client_eof)
-            from_client = drain_client(r, pump, bbin, tmp, io_size);
+        if (!pump->client_eof && (client_readable || client_more))
+            client_more = drain_client(r, pump, bbin, &from_client);
         /* A readable client socket that yields nothing, again and again, is a peer
            that went away in a way the filters do not report as EOF: stop spinning. */
         if (client_readable && !from_client && !pump->client_eof) {
@@ -157,7 +164,8 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         } else {
             idle_wakeups = 0;
         }
-        read_amt(pump, be, tmp, io_size);
+        if (amt_ready || amt_more || relay_backend_pending(be))
+            amt_more = read_amt(pump, be);
         relay_pump_run(pump, now_ms());
         amt_blocked = write_amt(pump, be);
         write_client(r, pump, bbout);
@@ -205,7 +213,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         if (npfd == 0) {
             /* both sides are waiting on the pump's own timers */
             apr_sleep(timeout > 0 ? (timeout < 50000 ? timeout : 50000) : 1000);
-            client_readable = 0;
+            client_readable = amt_ready = 0;
             continue;
         }
         apr_status_t rv = apr_poll(pfd, npfd, &nready, timeout);
@@ -215,10 +223,15 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
             relay_pump_client_eof(pump);
             continue;
         }
-        client_readable = 0;
-        for (int i = 0; i < npfd; i++)
-            if (pfd[i].rtnevents && *(const char *)pfd[i].client_data == 'c')
+        client_readable = amt_ready = 0;
+        for (int i = 0; i < npfd; i++) {
+            if (!pfd[i].rtnevents)
+                continue;
+            if (*(const char *)pfd[i].client_data == 'c')
                 client_readable = 1;
+            else
+                amt_ready = 1;
+        }
     }
     if (be->sock)
         relay_backend_close(be);

@@ -10,7 +10,6 @@
 #include "relay_registry.h"
 
 /* Runs until the stream is over. slot (may be NULL) receives the byte counters. */
-void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_slot *slot,
-                    apr_size_t io_size);
+void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_slot *slot);
 
 #endif

@@ -94,12 +94,55 @@ void relay_pump_free(relay_pump *p)
 
 /* ---- output helpers -------------------------------------------------------------------- */
 
+/* ---- coalesced data frames --------------------------------------------------------
+ * AMT delivers SOL output in messages of at most a few KB. Sending each as its own
+ * WebSocket frame makes the client pay per-message costs (an event per frame in a
+ * browser) for what is one byte stream, so consecutive payloads produced in one run
+ * share one binary frame of up to COALESCE_MAX bytes. The 4-byte header form (126,
+ * 16-bit length) is reserved up front; a frame that stays under 126 bytes is moved
+ * back by two bytes on closing, because RFC 6455 5.2 wants the minimal length form. */
+#define COALESCE_MAX 65535u
+#define COALESCE_HDR 4u
+
+static void frame_close(relay_pump *p)
+{
+    uint8_t *h;
+    size_t n;
+    if (!p->frame_open)
+        return;
+    p->frame_open = 0;
+    h = rb_data(&p->cout) + p->frame_at;
+    n = p->cout.len - p->frame_at - COALESCE_HDR;
+    if (n < 126) {
+        memmove(h + 2, h + COALESCE_HDR, n);
+        p->cout.len -= COALESCE_HDR - 2;
+    }
+    ws_frame_header(h, WS_OP_BINARY, 1, n);
+}
+
+/* Appends data payload to the open frame, opening one if needed. The caller has
+ * checked the room (n plus a header plus CTL_RESERVE). */
+static void frame_append(relay_pump *p, const uint8_t *d, size_t n)
+{
+    if (p->frame_open && p->cout.len - p->frame_at - COALESCE_HDR + n > COALESCE_MAX)
+        frame_close(p);
+    if (!p->frame_open) {
+        rb_tail(&p->cout);
+        p->frame_at = p->cout.len;
+        p->cout.len += COALESCE_HDR;
+        p->frame_open = 1;
+    }
+    rb_append(&p->cout, d, n);
+    p->client_bytes_out += n;
+}
+
 static int emit_frame(relay_pump *p, int opcode, const uint8_t *d, size_t n, int control)
 {
     uint8_t h[10];
     size_t hl;
     if (p->client_eof || p->close_sent)
         return control ? -1 : 0; /* nothing goes after a close */
+    frame_close(p); /* frames never interleave */
     hl = ws_frame_header(h, opcode, 1, n);
     if (rb_free(&p->cout) < hl + n + (control ? 0 : CTL_RESERVE))
         return -1;
@@ -158,6 +201,7 @@ static void start_close(relay_pump *p, uint16_t code, const char *reason)
     set_end(p, code, reason);
     if (!p->close_sent && !p->client_eof) {
         n = ws_close_frame(f, code, reason);
+        frame_close(p);
         /* CTL_RESERVE guarantees the room */
         if (rb_free(&p->cout) >= n)
             rb_append(&p->cout, f, n);
@@ -183,13 +227,26 @@ size_t relay_pump_client_room(const relay_pump *p)
     return p->cin.cap - p->cin.len;
 }
 
+uint8_t *relay_pump_client_space(relay_pump *p)
+{
+    return rb_tail(&p->cin);
+}
+
+void relay_pump_client_filled(relay_pump *p, size_t n)
+{
+    if (n > relay_pump_client_room(p))
+        n = relay_pump_client_room(p);
+    p->cin.len += n;
+    if (n)
+        p->client_rx_pending = 1; /* stamped with the time of the next run */
+}
+
 void relay_pump_client_in(relay_pump *p, const uint8_t *data, size_t len)
 {
     if (len > relay_pump_client_room(p))
         len = relay_pump_client_room(p);
-    rb_append(&p->cin, data, len);
-    if (len)
-        p->client_rx_pending = 1; /* stamped with the time of the next run */
+    memcpy(relay_pump_client_space(p), data, len);
+    relay_pump_client_filled(p, len);
 }
 
 void relay_pump_client_eof(relay_pump *p)
@@ -198,6 +255,7 @@ void relay_pump_client_eof(relay_pump *p)
         return;
     p->client_eof = 1;
     p->cout.len = p->cout.off = 0; /* nobody to write to */
+    p->frame_open = 0;
     set_end(p, WS_CLOSE_ABNORMAL, "client disconnected without a close frame");
     if (p->state == PUMP_OPEN)
         p->state = PUMP_ENDING;
@@ -211,15 +269,29 @@ size_t relay_pump_amt_room(const relay_pump *p)
     return p->ain.cap - p->ain.len;
 }
 
+uint8_t *relay_pump_amt_space(relay_pump *p)
+{
+    return rb_tail(&p->ain);
+}
+
+void relay_pump_amt_filled(relay_pump *p, size_t n)
+{
+    size_t room = p->ain.cap - p->ain.len;
+    if (n > room)
+        n = room;
+    p->ain.len += n;
+    p->amt_bytes_in += n;
+    if (n)
+        p->amt_rx_pending = 1;
+}
+
 void relay_pump_amt_in(relay_pump *p, const uint8_t *data, size_t len)
 {
     size_t room = p->ain.cap - p->ain.len;
     if (len > room)
         len = room;
-    rb_append(&p->ain, data, len);
-    p->amt_bytes_in += len;
-    if (len)
-        p->amt_rx_pending = 1;
+    memcpy(relay_pump_amt_space(p), data, len);
+    relay_pump_amt_filled(p, len);
 }
 
 void relay_pump_amt_eof(relay_pump *p, int error)
@@ -264,6 +336,7 @@ static void client_frames(relay_pump *p)
                 /* echo the code (RFC 6455 5.5.1); a close without one gets none */
                 uint16_t code = ev.close_code == WS_CLOSE_NO_STATUS ? 0 : ev.close_code;
                 size_t fl = ws_close_frame(f, code, NULL);
+                frame_close(p);
                 rb_append(&p->cout, f, fl);
                 p->close_sent = 1;
             }
@@ -317,6 +390,8 @@ static void amt_to_client(relay_pump *p)
         amt_result res;
         size_t f = rb_free(&p->cout);
         room = f > CTL_RESERVE + 10 ? f - CTL_RESERVE - 10 : 0;
+        if (room > COALESCE_MAX)
+            room = COALESCE_MAX; /* one payload always fits one coalesced frame */
         if (p->close_sent || p->client_eof)
             room = 0; /* the client is gone: only the AMT goodbye still matters */
         if (p->dialect == RELAY_PLAIN) {
@@ -329,9 +404,10 @@ static void amt_to_client(relay_pump *p)
             used = amt_icpt_from_amt(&p->ic, rb_data(&p->ain), p->ain.len, eff, &u, &ul, &res);
         }
         if (ul && room)
-            emit_frame(p, WS_OP_BINARY, u, ul, 0);
+            frame_append(p, u, ul);
         rb_consume(&p->ain, used);
         if (res == AMT_R_FAIL) {
+            frame_close(p);
             if (p->dialect == RELAY_PLAIN)
                 start_close(p, p->cl.fail_code, p->cl.fail_reason);
             else
@@ -341,6 +417,7 @@ static void amt_to_client(relay_pump *p)
             return;
         }
         if (res == AMT_R_DONE) {
+            frame_close(p);
             if (p->amt_stopping)
                 p->amt_finished = 1; /* 0x23 arrived and 0x12 is queued */
             else
@@ -350,8 +427,9 @@ static void amt_to_client(relay_pump *p)
             return;
         }
         if (!used)
-            return;
+            break;
     }
+    frame_close(p); /* what is in cout may be written now */
 }
 
 static void timers(relay_pump *p)

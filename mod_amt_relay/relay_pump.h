@@ -46,6 +46,8 @@ typedef struct relay_pump {
     relay_buf toamt; /* bytes to write to AMT */
     relay_buf ain;   /* bytes read from AMT */
     relay_buf cout;  /* WebSocket frames to write to the client */
+    size_t frame_at;   /* where in cout's data the open coalesced frame's header is */
+    int frame_open;    /* payload is being appended after a reserved 4-byte header */
     int state;
     int close_sent, close_received, client_eof;
     int amt_eof, amt_stopping, amt_finished;
@@ -65,10 +67,18 @@ void relay_pump_free(relay_pump *p);
 
 size_t relay_pump_client_room(const relay_pump *p);
 void relay_pump_client_in(relay_pump *p, const uint8_t *data, size_t len);
+/* Zero-copy variant: where the next client bytes may go (at most
+ * relay_pump_client_room bytes), then how many were put there. */
+uint8_t *relay_pump_client_space(relay_pump *p);
+void relay_pump_client_filled(relay_pump *p, size_t n);
 void relay_pump_client_eof(relay_pump *p);
 
 size_t relay_pump_amt_room(const relay_pump *p);
 void relay_pump_amt_in(relay_pump *p, const uint8_t *data, size_t len);
+/* Zero-copy variant of relay_pump_amt_in: where the next AMT bytes may be read to
+ * (at most relay_pump_amt_room bytes), then how many were put there. */
+uint8_t *relay_pump_amt_space(relay_pump *p);
+void relay_pump_amt_filled(relay_pump *p, size_t n);
 /* AMT closed the connection (error = 0) or it failed (error != 0). */
 void relay_pump_amt_eof(relay_pump *p, int error);
 

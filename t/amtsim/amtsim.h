@@ -57,6 +57,7 @@ struct knobs {
     bool kvm_bulk;            /* KVM: change the screen every frame */
     bool down;                /* unreachable: stop accepting and answering */
     bool plain_auth;          /* offer/accept redirection auth type 1 (Debian amtterm 1.4 needs it) */
+    bool plain_only;          /* ... and offer nothing else: a downgrade, as a man in the middle would */
     int consent_status;       /* 0x11 status for a session refused for missing consent */
     bool power_busy;          /* refuse power-off/reset while a redirection session is open */
 };
@@ -92,6 +93,7 @@ struct device {
     struct knobs knobs;
     /* live counters */
     unsigned long wsman_calls, wsman_401, redir_sessions, redir_auth_fail;
+    unsigned long redir_plain_logins; /* type-1 logins received: a password sent in clear */
     int sol_active, kvm_active, ider_active, wsman_conns;
     /* digest nonces issued on the WS-Man port (ring) */
     char nonces[16][40];

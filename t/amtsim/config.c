@@ -123,6 +123,8 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
             d->kvm_w = w, d->kvm_h = h;
     } else if (!strcmp(k, "consent-status"))
         rc = parse_long(v, 0, 255, &n), kn->consent_status = (int)(rc ? kn->consent_status : n);
+    else if (!strcmp(k, "plain-auth") && !strcmp(v, "only"))
+        kn->plain_auth = kn->plain_only = true, rc = 0;
     else if (!strcmp(k, "busy") || !strcmp(k, "slow-reader") || !strcmp(k, "sol-bulk") ||
              !strcmp(k, "kvm-bulk") || !strcmp(k, "down") || !strcmp(k, "plain-auth") ||
              !strcmp(k, "power-busy")) {
@@ -134,7 +136,7 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
             else if (!strcmp(k, "kvm-bulk")) kn->kvm_bulk = b;
             else if (!strcmp(k, "down")) kn->down = b;
             else if (!strcmp(k, "power-busy")) kn->power_busy = b;
-            else kn->plain_auth = b;
+            else kn->plain_auth = b, kn->plain_only = false;
         }
     } else {
         snprintf(err, errlen, "unknown knob '%s'", k);

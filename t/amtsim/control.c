@@ -46,8 +46,10 @@ static void cmd_state(struct device *d, struct sbuf *o)
               d->kvm_enabled ? "on" : "off", d->redir_state & 2 ? "on" : "off",
               d->redir_state & 1 ? "on" : "off", d->listener ? "on" : "off",
               power_name(d->power_state), d->power_state);
-    sb_printf(o, "wsman_calls=%lu\nwsman_401=%lu\nredir_sessions=%lu\nredir_auth_fail=%lu\n",
-              d->wsman_calls, d->wsman_401, d->redir_sessions, d->redir_auth_fail);
+    sb_printf(o, "wsman_calls=%lu\nwsman_401=%lu\nredir_sessions=%lu\nredir_auth_fail=%lu\n"
+                 "redir_plain_logins=%lu\n",
+              d->wsman_calls, d->wsman_401, d->redir_sessions, d->redir_auth_fail,
+              d->redir_plain_logins);
     sb_printf(o, "sol_active=%d\nkvm_active=%d\nwsman_conns=%d\nrealm=%s\nfw=%s\n", d->sol_active,
               d->kvm_active, d->wsman_conns, d->realm, d->fw);
     const struct knobs *k = &d->knobs;

@@ -77,8 +77,10 @@ static int do_auth(struct conn *c, const uint8_t *hdr, const uint8_t *data, uint
         uint32_t n = 0;
         if (d->knobs.plain_auth)
             list[n++] = 1;
-        list[n++] = 3;
-        list[n++] = 4;
+        if (!d->knobs.plain_only) {
+            list[n++] = 3;
+            list[n++] = 4;
+        }
         return send_auth_reply(c, 0, 0, list, n) ? -1 : 0;
     }
     if (type == 1) {
@@ -86,9 +88,18 @@ static int do_auth(struct conn *c, const uint8_t *hdr, const uint8_t *data, uint
             send_auth_reply(c, 2, 1, NULL, 0);
             return -1;
         }
+        /* counted (amtsimctl state) so that tests can prove a client did not send one */
+        pthread_mutex_lock(&d->lock);
+        d->redir_plain_logins++;
+        pthread_mutex_unlock(&d->lock);
+        logmsg(d, "auth type 1 (password in clear) received");
         if (get_elems(data, len, el, 2) == 2 && !strcmp(el[0], d->user) && !strcmp(el[1], d->password))
             return send_auth_reply(c, 0, 1, NULL, 0) ? -1 : 1;
         send_auth_reply(c, 1, 1, NULL, 0);
+        return -1;
+    }
+    if ((type == 3 || type == 4) && d->knobs.plain_only) {
+        send_auth_reply(c, 2, type, NULL, 0);
         return -1;
     }
     if (type == 3 || type == 4) {

@@ -3,16 +3,18 @@
 // WebSocket server (npm `ws`, binary frames, no deflate) that pipes each
 // connection to a TCP target (amtsim's redirection port) - websockify's job, in
 // node, so that the wstunnel leg is not limited by websockify's speed.
-//   node relay-bench-bridge.js LISTEN_PORT TARGET_HOST TARGET_PORT [LATENCY_HOST for paths with 'lat']
+//   node relay-bench-bridge.js LISTEN_PORT TARGET_PORT DEFAULT_HOST [NAME=HOST ...]
+// A request path ending in /NAME goes to HOST (mod_proxy_wstunnel keeps the path).
 'use strict';
 const net = require('net');
 const path = require('path');
 const WS = require(path.resolve(__dirname, '../../node_modules/ws'));
-const [port, host, tport, latHost] = process.argv.slice(2);
+const [port, tport, host, ...routes] = process.argv.slice(2);
+const byName = new Map(routes.map(r => r.split('=')));
 const wss = new WS.WebSocketServer({ host: '127.0.0.1', port: +port, perMessageDeflate: false, maxPayload: 1 << 26 });
 wss.on('connection', (ws, req) => {
-    // /wst/lat goes to the latency device (mod_proxy_wstunnel keeps the path)
-    const s = net.connect(+tport, latHost && /lat/.test(req.url) ? latHost : host);
+    const name = req.url.replace(/^.*\//, '');
+    const s = net.connect(+tport, byName.get(name) || host);
     s.setNoDelay(true);
     ws._socket.setNoDelay(true);
     s.on('data', d => {

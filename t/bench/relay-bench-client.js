@@ -97,7 +97,7 @@ function pipeOf(kind, target) {
 // ---------- an AMT SOL client (for the raw tunnels: direct TCP, websockify, wstunnel) ----------
 // 0x10 SOL, plain auth (type 1, amtsim offers it), 0x20 with RxTimeout 0 / Heartbeat 0,
 // then 0x2A data frames are unwrapped; send() wraps 0x28. amt-redirection.md §3-§5.
-async function amtSol(p, user, pass) {
+async function amtSol(p, user, pass, emptyDigest = false) {
     let buf = Buffer.alloc(0), waiter = null, payload = null, seq = 0;
     p.onData(d => {
         buf = buf.length ? Buffer.concat([buf, d]) : Buffer.from(d);
@@ -113,13 +113,22 @@ async function amtSol(p, user, pass) {
     let m = await need(13);
     if (m[0] !== 0x11 || m[1] !== 0) throw new Error(`0x11 status ${m[1]}`);
     if (m[12]) await need(m[12]);
-    const u = Buffer.from(user), pw = Buffer.from(pass);
-    const a = Buffer.concat([Buffer.from([0x13, 0, 0, 0, 1, 0, 0, 0, 0, u.length]), u, Buffer.from([pw.length]), pw]);
-    a.writeUInt32LE(2 + u.length + pw.length, 5);
-    p.send(a);
-    m = await need(9);
-    const l = m.readUInt32LE(5);
-    if (l) await need(l);
+    const authReply = async () => { const h = await need(9), l = h.readUInt32LE(5); if (l) await need(l); return h; };
+    if (emptyDigest) {
+        // p=2, as the DMT ui-toolkit does it: digest with empty credentials; the relay
+        // substitutes the device's (it refuses type 1 on a plain-TCP AMT connection)
+        const empty = Buffer.from('13000000040800000000000000000000' + '00', 'hex');
+        p.send(empty);
+        m = await authReply();
+        if (m[0] !== 0x14) throw new Error(`digest challenge type ${m[0]}`);
+        p.send(empty);
+    } else {
+        const u = Buffer.from(user), pw = Buffer.from(pass);
+        const a = Buffer.concat([Buffer.from([0x13, 0, 0, 0, 1, 0, 0, 0, 0, u.length]), u, Buffer.from([pw.length]), pw]);
+        a.writeUInt32LE(2 + u.length + pw.length, 5);
+        p.send(a);
+    }
+    m = await authReply();
     if (m[0] !== 0x14 || m[1] !== 0) throw new Error(`auth status ${m[1]}`);
     const s = Buffer.alloc(24);
     s[0] = 0x20; s.writeUInt32LE(seq++, 4); s.writeUInt16LE(10000, 8); s.writeUInt16LE(100, 10);
@@ -160,11 +169,10 @@ async function openPath(kind, dev) {
     }
     if (kind === 'relay-p2') {
         const p = await pipeOf('ws', { url: relayUrl(dev.id, 'sol', '&p=2&port=16994&tls=0'), protocol: await token(dev.id, 'sol') });
-        return { s: await amtSol(p, 'admin', dev.password), p }; // p=2 forwards a type-1 login unchanged
+        return { s: await amtSol(p, '', '', true), p };
     }
     const target = kind === 'direct' ? { host: dev.addr, port: 16994 }
-        : kind === 'websockify' ? { url: cfg.websockify_url }
-        : { url: cfg.wstunnel_url + (dev === (cfg.lat || {}).wstunnel ? 'lat' : '') };
+        : { url: dev.ws_url || (kind === 'websockify' ? cfg.websockify_url : cfg.wstunnel_url) };
     const p = await pipeOf(kind === 'direct' ? 'tcp' : 'ws', target);
     return { s: await amtSol(p, 'admin', dev.password), p };
 }
@@ -184,12 +192,13 @@ async function throughput(kind) {
     await sleep(500); // warm-up
     const pid = kind === 'websockify' ? cfg.websockify_pid : cfg.httpd_pid;
     const c0 = treeCpu(pid), b0 = cfg.bridge_pid ? treeCpu(cfg.bridge_pid) : 0, me0 = process.cpuUsage();
+    const s0 = treeCpu(cfg.bulk_sim_pid);
     counting = true; t0 = now();
     await sleep(cfg.tput_seconds * 1000);
     counting = false;
     const dt = (now() - t0) / 1000;
     const cpu = treeCpu(pid) - c0, bcpu = cfg.bridge_pid ? treeCpu(cfg.bridge_pid) - b0 : 0;
-    const me = process.cpuUsage(me0);
+    const me = process.cpuUsage(me0), scpu = treeCpu(cfg.bulk_sim_pid) - s0;
     s.close();
     await Promise.race([p.closed, sleep(2000)]);
     await sleep(700); // amtsim releases the SOL session
@@ -197,7 +206,49 @@ async function throughput(kind) {
     return { path: kind, seconds: +dt.toFixed(2), bytes, mb_per_s: +(mb / dt).toFixed(1),
              proxy_cpu_s: +cpu.toFixed(2), proxy_cpu_ms_per_mb: mb ? +(cpu * 1000 / mb).toFixed(3) : null,
              bridge_cpu_s: kind === 'wstunnel' ? +bcpu.toFixed(2) : undefined,
-             client_cpu_s: +((me.user + me.system) / 1e6).toFixed(2), bad_lines: badLines };
+             client_cpu_s: +((me.user + me.system) / 1e6).toFixed(2), source_cpu_s: +scpu.toFixed(2), bad_lines: badLines };
+}
+
+// ---------- message rate: many small messages in flight ----------
+// Interactive traffic (typing, a paste, pointer motion) is many small messages, where
+// a proxy's per-message cost rules. Keystrokes 'a' and DEL alternate, one WebSocket
+// message each, with up to MSG_WINDOW keystrokes sent but not yet echoed; the simulated
+// console echoes 'a' as "a" and DEL as "\b \b", and every echoed byte is checked.
+const MSG_WINDOW = 32, ECHO = 'a\b \b';
+async function msgrate(kind) {
+    const dev = cfg.msg[kind];
+    const { s, p } = await openPath(kind, dev);
+    let sent = 0, echoed = 0, pos = 0, bad = 0, live = false, sending = false;
+    const keyA = Buffer.from('a'), keyDel = Buffer.from('\x7f');
+    const echoedKeys = () => 2 * Math.floor(echoed / 4) + (echoed % 4 ? 1 : 0);
+    const topUp = () => {
+        while (sending && sent - echoedKeys() < MSG_WINDOW) s.send(sent++ % 2 ? keyDel : keyA);
+    };
+    s.onData(d => {
+        if (!live) return; // banner and prompt
+        for (let i = 0; i < d.length; i++, pos++) if (d[i] !== ECHO.charCodeAt(pos % 4)) bad++;
+        echoed += d.length;
+        topUp();
+    });
+    await sleep(1200);
+    live = sending = true;
+    topUp();
+    await sleep(500); // warm-up
+    const pid = kind === 'websockify' ? cfg.websockify_msg_pid : cfg.httpd_pid;
+    const c0 = treeCpu(pid), k0 = echoedKeys(), me0 = process.cpuUsage(), t0 = now();
+    await sleep(cfg.msg_seconds * 1000);
+    const dt = (now() - t0) / 1000, keys = echoedKeys() - k0;
+    const cpu = treeCpu(pid) - c0, me = process.cpuUsage(me0);
+    sending = false;
+    const dl = now() + 3000; // everything sent must come back
+    while (echoedKeys() < sent && now() < dl) await sleep(20);
+    const lost = sent - echoedKeys();
+    s.close();
+    await Promise.race([p.closed, sleep(2000)]);
+    await sleep(700);
+    return { path: kind, seconds: +dt.toFixed(2), messages: keys, msgs_per_s: Math.round(keys / dt),
+             proxy_cpu_s: +cpu.toFixed(2), proxy_cpu_us_per_msg: keys ? +(cpu * 1e6 / keys).toFixed(2) : null,
+             client_cpu_s: +((me.user + me.system) / 1e6).toFixed(2), window: MSG_WINDOW, bad_bytes: bad, lost };
 }
 
 // ---------- latency: 1-byte messages echoed by the simulated console ----------
@@ -313,6 +364,9 @@ function procTreeRss(root) {
     res.throughput = {};
     for (const k of ['relay', 'wstunnel', 'websockify', 'relay-p2'])
         if (!cfg.only || cfg.only.includes(k)) res.throughput[k] = await step(`throughput ${k}`, () => throughput(k));
+    res.msgrate = {};
+    for (const k of ['relay', 'websockify', 'relay-p2', 'wstunnel'])
+        if (!cfg.only || cfg.only.includes('msg')) res.msgrate[k] = await step(`message rate ${k}`, () => msgrate(k));
     if (!cfg.only || cfg.only.includes('lat')) res.latency = await step('latency (interleaved)', () => latencyAll(['direct', 'relay', 'wstunnel']));
     if (!cfg.only || cfg.only.includes('many')) res.concurrent = await step(`${cfg.many.length} concurrent SOL streams`, concurrent);
     clearTimeout(guard);

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static amt_client c;
     static amt_icpt ic;
     static uint8_t out[AMT_AUTH_MSG_MAX + 64];
-    amt_creds cr = { amt_s("admin"), amt_s(PW) };
+    amt_creds cr = { amt_s("admin"), amt_s(PW), 0 };
     amt_mode mode;
     size_t step, off;
 

@@ -14,7 +14,7 @@ use Test::More ();
 sub diag { Test::More::diag(@_) }
 
 my $probe = get_token(SYS1, 'sol');
-plan tests => 36, need { 'Redfish GenerateRedirectionToken available' => defined $probe };
+plan tests => 42, need { 'Redfish GenerateRedirectionToken available' => defined $probe };
 
 my $ctl = "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}";
 my ($r, $code, $reason, $op, $p);
@@ -149,6 +149,32 @@ ok t_cmp($reason, qr/busy/i, 'reason says busy');
 close $r->{sock};
 system("$ctl fault @{[SYS1]} busy=off >/dev/null 2>&1");
 wait_stream_gone(SYS1, 'kvm');
+# ---- a device (or a man in the middle) offering only type 1 on plain TCP ----
+# The relay must not send the stored password in clear: it ends the stream instead.
+my $plain_logins = sub { my $st = `$ctl state @{[SYS1]} 2>&1`; $st =~ /^redir_plain_logins=(\d+)$/m ? $1 : -1 };
+my $before = $plain_logins->();
+system("$ctl fault @{[SYS1]} plain-auth=only >/dev/null 2>&1");
+$t = get_token(SYS1, 'sol');
+$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t);
+($code, $reason) = ws_close_expect($r, 3);
+ok t_cmp($code, 1011, 'type-1-only AMT on plain TCP -> close 1011');
+ok t_cmp($reason, qr/only over TLS/, 'reason: plain-text authentication only over TLS');
+close $r->{sock};
+wait_stream_gone(SYS1, 'sol');
+# p=2: a client asking for type 1 would make the relay inject the password in clear
+$t = get_token(SYS1, 'sol');
+$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol', p => 2, port => 16994, tls => 0), proto => $t);
+ws_send($r, 2, pack('H*', '10000000534f4c20'));
+ws_recv($r, 3);
+ws_send($r, 2, pack('H*', '1300000001020000000000'));
+($code, $reason) = ws_close_expect($r, 3);
+ok t_cmp($code, 1008, 'p=2 type-1 login on plain TCP -> close 1008');
+ok t_cmp($reason, qr/unencrypted/, 'reason: unencrypted AMT connection');
+close $r->{sock};
+system("$ctl fault @{[SYS1]} plain-auth=off >/dev/null 2>&1");
+wait_stream_gone(SYS1, 'sol');
+ok t_cmp($plain_logins->(), $before, 'amtsim received no type-1 login (no password in clear)');
+ok t_cmp($before >= 0 ? 1 : 0, 1, 'amtsim counts type-1 logins (amtsimctl state)');
 # the device cuts the stream after sending 400 bytes (the handshake is ~150)
 system("$ctl fault @{[SYS1]} drop-after=400 >/dev/null 2>&1");
 $t = get_token(SYS1, 'sol');

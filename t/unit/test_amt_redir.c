@@ -181,7 +181,7 @@ int main(void)
         static amt_client c;
         static uint8_t ub[70000];
         size_t ut = 0;
-        amt_creds cr = { user, pw };
+        amt_creds cr = { user, pw, 0 };
         amt_client_init(&c, AMT_MODE_SOL, cr);
         n = take(&c, out);
         ok(same(out, n, "10 00 00 00 53 4F 4C 20"), "client starts with T-S1");
@@ -249,7 +249,19 @@ int main(void)
         static amt_client c;
         static uint8_t ub[1000];
         size_t ut = 0;
-        amt_creds cr = { user, pw };
+        amt_creds cr = { user, pw, 0 };
+        /* on a plain-TCP connection a type-1-only offer is a downgrade: refused */
+        amt_client_init(&c, AMT_MODE_KVM, cr);
+        take(&c, out);
+        feed(&c, "11 00 00 00 01 00 02 00 55 55 00 00 00", NULL, NULL);
+        take(&c, out);
+        is_int(feed(&c, "14 00 00 00 00 01 00 00 00 01", NULL, NULL), AMT_R_FAIL,
+               "only plain offered without TLS -> fails");
+        ok(c.fail_code == 1011 && strstr(c.fail_reason, "only over TLS"), "... with a reason that says why");
+        n = take(&c, out);
+        ok(n == 0 || !memmem(out, n, "P@ssw0rd", 8), "... and the password is not sent");
+        /* over TLS (plain_ok) type 1 is what AMT asked for */
+        cr.plain_ok = 1;
         amt_client_init(&c, AMT_MODE_KVM, cr);
         take(&c, out);
         feed(&c, "11 00 00 00 01 00 02 00 55 55 00 00 00", NULL, NULL);
@@ -257,7 +269,7 @@ int main(void)
         feed(&c, "14 00 00 00 00 01 00 00 00 01", NULL, NULL);
         n = take(&c, out);
         ok(same(out, n, "13 00 00 00 01 0F 00 00 00 05 61 64 6D 69 6E 08 50 40 73 73 77 30 72 64"),
-           "only plain offered -> T-A3 login");
+           "only plain offered over TLS -> T-A3 login");
         feed(&c, "14 00 00 00 01 00 00 00 00", NULL, NULL);
         n = take(&c, out);
         ok(same(out, n, "40 00 00 00 00 00 00 00"), "KVM start after login");
@@ -271,7 +283,7 @@ int main(void)
     /* ---- plain client failures ---- */
     {
         static amt_client c;
-        amt_creds cr = { user, pw };
+        amt_creds cr = { user, pw, 0 };
         amt_client_init(&c, AMT_MODE_KVM, cr);
         is_int(feed(&c, "11 02 00 00 01 00 02 00 55 55 00 00 00", NULL, NULL), AMT_R_FAIL, "T-S5 BUSY fails");
         ok(c.fail_code == 1013 && strstr(c.fail_reason, "busy"), "BUSY -> 1013 with reason");
@@ -296,7 +308,7 @@ int main(void)
     /* ---- p=2 interceptor: ui-toolkit with empty credentials ---- */
     {
         static amt_icpt ic;
-        amt_creds cr = { user, pw };
+        amt_creds cr = { user, pw, 0 };
         amt_result res;
         const uint8_t *f;
         size_t fl, used;
@@ -338,10 +350,10 @@ int main(void)
     }
     {
         static amt_icpt ic;
-        amt_creds cr = { amt_s("a-rather-long-administrator-name-0123456789"), pw };
+        amt_creds cr = { amt_s("a-rather-long-administrator-name-0123456789"), pw, 0 };
         amt_result res;
         const uint8_t *f;
-        size_t fl;
+        size_t fl, used_plain;
         amt_icpt_init(&ic, AMT_MODE_SOL, cr);
         n = hex("10 01 00 00 4B 56 4D 52", m);
         amt_icpt_from_client(&ic, m, n, out, sizeof(out), &n, &res);
@@ -367,6 +379,23 @@ int main(void)
         n = hex("13 00 00 00 02 00 00 00 00", m);
         amt_icpt_from_client(&ic, m, n, out, sizeof(out), &n, &res);
         ok(res == AMT_R_FAIL && ic.fail_code == 1008, "Kerberos through the relay refused");
+        /* a browser asking for type 1 would make the relay send the stored password in
+           clear: refused on plain TCP, allowed over TLS */
+        amt_icpt_init(&ic, AMT_MODE_SOL, cr);
+        n = hex("10 00 00 00 53 4F 4C 20", m);
+        amt_icpt_from_client(&ic, m, n, out, sizeof(out), &n, &res);
+        n = hex("13 00 00 00 01 02 00 00 00 00 00", m);
+        used_plain = amt_icpt_from_client(&ic, m, n, out, sizeof(out), &n, &res);
+        ok(res == AMT_R_FAIL && ic.fail_code == 1008 && strstr(ic.fail_reason, "unencrypted"),
+           "p=2 type-1 login on plain TCP -> 1008");
+        cr.plain_ok = 1;
+        amt_icpt_init(&ic, AMT_MODE_SOL, cr);
+        n = hex("10 00 00 00 53 4F 4C 20", m);
+        amt_icpt_from_client(&ic, m, n, out, sizeof(out), &n, &res);
+        n = hex("13 00 00 00 01 02 00 00 00 00 00", m);
+        amt_icpt_from_client(&ic, m, n, out, sizeof(out), &n, &res);
+        ok(res == AMT_R_OK && out[4] == 1 && memmem(out, n, "P@ssw0rd", 8), "p=2 type-1 login over TLS gets the stored credentials");
+        (void)used_plain;
     }
     return tap_done();
 }

@@ -83,7 +83,7 @@ static const char *T_A5 =
 
 static void sol_up(relay_pump *p, uint8_t *buf)
 {
-    amt_creds cr = { amt_s("admin"), amt_s("P@ssw0rd") };
+    amt_creds cr = { amt_s("admin"), amt_s("P@ssw0rd"), 0 };
     relay_pump_init(p, RELAY_PLAIN, AMT_MODE_SOL, cr, &LIM, 0);
     relay_pump_run(p, 0);
     to_amt(p, buf);
@@ -96,6 +96,47 @@ static void sol_up(relay_pump *p, uint8_t *buf)
     amt(p, "14 00 00 00 04 00 00 00 00", 4);
     to_amt(p, buf);
     amt(p, "21 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00", 5);
+}
+
+/* Splits everything the pump wants to send to the client into frames: payload
+ * lengths into lens[], payloads concatenated into pay. Returns the frame count, or
+ * -1 if a header does not use the minimal length form (RFC 6455 5.2). */
+static int frames_of(relay_pump *p, size_t *lens, int max, uint8_t *pay, size_t *paylen)
+{
+    size_t n, pos = 0;
+    int k = 0;
+    const uint8_t *d = relay_pump_client_out(p, &n);
+    *paylen = 0;
+    while (pos + 2 <= n && k < max) {
+        size_t l = d[pos + 1] & 0x7F, h = 2;
+        if (l == 126) {
+            l = (size_t)(d[pos + 2] << 8 | d[pos + 3]);
+            h = 4;
+            if (l < 126)
+                return -1;
+        } else if (l == 127) {
+            return -1; /* never needed: coalesced frames stay under 64 KB */
+        }
+        if (d[pos] != (0x80 | WS_OP_BINARY))
+            return -1;
+        memcpy(pay + *paylen, d + pos + h, l);
+        *paylen += l;
+        lens[k++] = l;
+        pos += h + l;
+    }
+    relay_pump_client_sent(p, n);
+    return pos == n ? k : -1;
+}
+
+/* One 0x2A message carrying len bytes of fill, appended at m. Returns its size. */
+static size_t sol_msg(uint8_t *m, uint32_t seq, size_t len, uint8_t fill)
+{
+    memset(m, 0, 10);
+    m[0] = 0x2A;
+    m[4] = (uint8_t)seq;
+    m[8] = (uint8_t)len, m[9] = (uint8_t)(len >> 8);
+    memset(m + 10, fill, len);
+    return 10 + len;
 }
 
 int main(void)
@@ -173,7 +214,7 @@ int main(void)
 
     /* ---- AMT refuses ---- */
     {
-        amt_creds cr = { amt_s("admin"), amt_s("P@ssw0rd") };
+        amt_creds cr = { amt_s("admin"), amt_s("P@ssw0rd"), 0 };
         relay_pump_init(&p, RELAY_PLAIN, AMT_MODE_KVM, cr, &LIM, 0);
         relay_pump_run(&p, 0);
         to_amt(&p, buf);
@@ -193,7 +234,18 @@ int main(void)
         ok(f.op == WS_OP_CLOSE && f.code == 1011 && strstr((char *)f.data + 2, "authentication"),
            "auth failure -> close 1011 with reason");
         relay_pump_free(&p);
-        /* KVM: raw RFB after 0x41 */
+        /* a type-1-only offer on plain TCP: refused, the password stays home */
+        relay_pump_init(&p, RELAY_PLAIN, AMT_MODE_KVM, cr, &LIM, 0);
+        relay_pump_run(&p, 0);
+        amt(&p, "11 00 00 00 01 00 02 00 55 55 00 00 00", 1);
+        amt(&p, "14 00 00 00 00 01 00 00 00 01", 2);
+        n = to_amt(&p, buf);
+        to_client(&p, &f);
+        ok(f.op == WS_OP_CLOSE && f.code == 1011 && strstr((char *)f.data + 2, "only over TLS") &&
+           !memmem(buf, n, "P@ssw0rd", 8), "plain-only AMT without TLS -> close 1011, no password sent");
+        relay_pump_free(&p);
+        /* KVM: raw RFB after 0x41 (type 1 over a TLS connection, to keep it short) */
+        cr.plain_ok = 1;
         relay_pump_init(&p, RELAY_PLAIN, AMT_MODE_KVM, cr, &LIM, 0);
         relay_pump_run(&p, 0);
         amt(&p, "11 00 00 00 01 00 02 00 55 55 00 00 00", 1);
@@ -289,7 +341,7 @@ int main(void)
 
     /* ---- p=2 ---- */
     {
-        amt_creds cr = { amt_s("admin"), amt_s("P@ssw0rd") };
+        amt_creds cr = { amt_s("admin"), amt_s("P@ssw0rd"), 0 };
         relay_pump_init(&p, RELAY_P2, AMT_MODE_KVM, cr, &LIM, 0);
         n = hex("10 01 00 00 4B 56 4D 52", buf);
         client(&p, WS_OP_BINARY, buf, n, 1);
@@ -309,6 +361,75 @@ int main(void)
         to_client(&p, &f);
         ok(f.op == WS_OP_CLOSE && f.code == 1008, "p=2: KVM start on a SOL stream -> 1008");
         is_int(relay_pump_amt_out(&p, &n) != NULL && n == 0, 1, "nothing reached AMT");
+        relay_pump_free(&p);
+    }
+    /* ---- coalescing: SOL messages that arrive together leave as one frame ---- */
+    {
+        static uint8_t in[200000], pay[200000];
+        size_t lens[8], pl, il;
+        int k;
+        sol_up(&p, buf);
+        il = sol_msg(in, 2, 2, 'a');
+        il += sol_msg(in + il, 3, 2, 'b');
+        il += sol_msg(in + il, 4, 2, 'c');
+        relay_pump_amt_in(&p, in, il);
+        relay_pump_run(&p, 10);
+        k = frames_of(&p, lens, 8, pay, &pl);
+        ok(k == 1 && pl == 6 && !memcmp(pay, "aabbcc", 6), "three 0x2A in one read -> one 6-byte frame (2-byte header)");
+        il = sol_msg(in, 5, 60, 'x');
+        il += sol_msg(in + il, 6, 65, 'y');
+        relay_pump_amt_in(&p, in, il);
+        relay_pump_run(&p, 11);
+        k = frames_of(&p, lens, 8, pay, &pl);
+        ok(k == 1 && lens[0] == 125 && pay[59] == 'x' && pay[60] == 'y', "125 bytes coalesced keep the short header");
+        il = sol_msg(in, 7, 60, 'x');
+        il += sol_msg(in + il, 8, 66, 'y');
+        relay_pump_amt_in(&p, in, il);
+        relay_pump_run(&p, 12);
+        k = frames_of(&p, lens, 8, pay, &pl);
+        ok(k == 1 && lens[0] == 126, "126 bytes coalesced use the 16-bit length");
+        /* a ping that arrives with AMT data is answered after the data frame, never inside it */
+        il = sol_msg(in, 9, 10, 'z');
+        relay_pump_amt_in(&p, in, il);
+        {
+            uint8_t f2[64];
+            size_t fl = ws_frame_client(f2, WS_OP_PING, 1, MASK, (const uint8_t *)"q", 1);
+            relay_pump_client_in(&p, f2, fl);
+        }
+        relay_pump_run(&p, 13);
+        {
+            size_t on;
+            const uint8_t *d = relay_pump_client_out(&p, &on);
+            /* the client's input is handled first in a run, so the pong leads */
+            ok(on == 2 + 1 + 2 + 10 && d[0] == 0x8A && d[2] == 'q' && d[3] == 0x82 && d[4] == 10 && d[5] == 'z',
+               "pong and data frame stay separate frames");
+            relay_pump_client_sent(&p, on);
+        }
+        relay_pump_free(&p);
+
+        relay_limits big = LIM;
+        big.buf_size = 200000;
+        amt_creds cr = { amt_s("admin"), amt_s("P@ssw0rd"), 0 };
+        relay_pump_init(&p, RELAY_PLAIN, AMT_MODE_SOL, cr, &big, 0);
+        relay_pump_run(&p, 0);
+        to_amt(&p, buf);
+        amt(&p, "11 00 00 00 01 00 02 00 55 55 00 00 00", 1);
+        to_amt(&p, buf);
+        amt(&p, "14 00 00 00 00 02 00 00 00 03 04", 2);
+        to_amt(&p, buf);
+        amt(&p, T_A5, 3);
+        to_amt(&p, buf);
+        amt(&p, "14 00 00 00 04 00 00 00 00", 4);
+        to_amt(&p, buf);
+        amt(&p, "21 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00", 5);
+        il = 0;
+        for (int i = 0; i < 20; i++)
+            il += sol_msg(in + il, (uint32_t)(10 + i), 4000, (uint8_t)('A' + i));
+        relay_pump_amt_in(&p, in, il);
+        relay_pump_run(&p, 10);
+        k = frames_of(&p, lens, 8, pay, &pl);
+        ok(k == 2 && lens[0] <= 65535 && lens[0] + lens[1] == 80000 && pay[0] == 'A' && pay[79999] == 'T' &&
+           pay[4000] == 'B', "80000 bytes -> two frames of at most 65535, in order");
         relay_pump_free(&p);
     }
     return tap_done();
