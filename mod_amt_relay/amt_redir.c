@@ -294,8 +294,10 @@ int amt_client_running(const amt_client *c)
     return c->state == AMT_C_SOL_RUN || c->state == AMT_C_KVM_RUN;
 }
 
+enum { PICK_NONE = -1, PICK_PLAIN_REFUSED = -2 };
+
 /* Digest first; type 1 only where the password may travel in clear (plain_ok).
- * Returns -2 when type 1 is all AMT offers and it is not allowed. */
+ * Returns PICK_PLAIN_REFUSED when type 1 is all AMT offers and it is not allowed. */
 static int pick_method(const uint8_t *list, size_t n, int plain_ok)
 {
     int have[5] = { 0 };
@@ -307,8 +309,8 @@ static int pick_method(const uint8_t *list, size_t n, int plain_ok)
     if (have[AMT_AUTH_DIGEST2069])
         return AMT_AUTH_DIGEST2069;
     if (have[AMT_AUTH_PLAIN])
-        return plain_ok ? AMT_AUTH_PLAIN : -2;
-    return -1;
+        return plain_ok ? AMT_AUTH_PLAIN : PICK_PLAIN_REFUSED;
+    return PICK_NONE;
 }
 
 static size_t client_msg(amt_client *c, const uint8_t *m, size_t l, amt_result *res)
@@ -337,7 +339,7 @@ static size_t client_msg(amt_client *c, const uint8_t *m, size_t l, amt_result *
         if (m[1] != 0)
             return client_fail(c, res, 1011, "AMT refused the authentication query");
         c->auth_type = pick_method(m + 9, l - 9, c->creds.plain_ok);
-        if (c->auth_type == -2)
+        if (c->auth_type == PICK_PLAIN_REFUSED)
             return client_fail(c, res, 1011, "AMT offers only plain-text authentication, which the "
                                "relay uses only over TLS");
         if (c->auth_type < 0)

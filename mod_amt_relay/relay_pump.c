@@ -104,6 +104,11 @@ void relay_pump_free(relay_pump *p)
 #define COALESCE_MAX 65535u
 #define COALESCE_HDR 4u
 
+static size_t frame_payload(const relay_pump *p)
+{
+    return p->cout.len - p->frame_at - COALESCE_HDR;
+}
+
 static void frame_close(relay_pump *p)
 {
     uint8_t *h;
@@ -112,7 +117,7 @@ static void frame_close(relay_pump *p)
         return;
     p->frame_open = 0;
     h = rb_data(&p->cout) + p->frame_at;
-    n = p->cout.len - p->frame_at - COALESCE_HDR;
+    n = frame_payload(p);
     if (n < 126) {
         memmove(h + 2, h + COALESCE_HDR, n);
         p->cout.len -= COALESCE_HDR - 2;
@@ -124,7 +129,7 @@ static void frame_close(relay_pump *p)
  * checked the room (n plus a header plus CTL_RESERVE). */
 static void frame_append(relay_pump *p, const uint8_t *d, size_t n)
 {
-    if (p->frame_open && p->cout.len - p->frame_at - COALESCE_HDR + n > COALESCE_MAX)
+    if (p->frame_open && frame_payload(p) + n > COALESCE_MAX)
         frame_close(p);
     if (!p->frame_open) {
         rb_tail(&p->cout);

@@ -65,9 +65,12 @@ static int send_data(struct sol *s, const char *p, size_t n)
 static int send_bulk(struct sol *s, unsigned long *line)
 {
     static _Thread_local uint8_t buf[BULK_MSGS_PER_WRITE * (10 + BULK_LINES_PER_MSG * BULK_LINE_LEN)];
-    size_t per = BULK_LINES_PER_MSG, off = 0;
-    while (per * BULK_LINE_LEN > s->max_tx && per > 1)
-        per--;
+    /* as many whole lines as the client's MaxTxBuffer allows, at least one */
+    size_t per = s->max_tx / BULK_LINE_LEN, off = 0;
+    if (per > BULK_LINES_PER_MSG)
+        per = BULK_LINES_PER_MSG;
+    if (per == 0)
+        per = 1;
     for (int m = 0; m < BULK_MSGS_PER_WRITE; m++) {
         size_t len = per * BULK_LINE_LEN;
         uint8_t *h = buf + off;

@@ -81,10 +81,11 @@ static const char *T_A5 =
     "30 43 36 39 45 42 38 38 46 30 31 30 37 31 44 43 38 20 66 56 4E 75 65 79 45 41 41 41 41 41 41 41"
     "41 41 63 4F 38 57 71 4A 38 73 2B 57 64 79 46 55 49 59 04 61 75 74 68";
 
-static void sol_up(relay_pump *p, uint8_t *buf)
+/* A plain SOL stream through the whole AMT handshake, with the given limits. */
+static void sol_up_with(relay_pump *p, uint8_t *buf, const relay_limits *lim)
 {
     amt_creds cr = { amt_s("admin"), amt_s("P@ssw0rd"), 0 };
-    relay_pump_init(p, RELAY_PLAIN, AMT_MODE_SOL, cr, &LIM, 0);
+    relay_pump_init(p, RELAY_PLAIN, AMT_MODE_SOL, cr, lim, 0);
     relay_pump_run(p, 0);
     to_amt(p, buf);
     amt(p, "11 00 00 00 01 00 02 00 55 55 00 00 00", 1);
@@ -96,6 +97,11 @@ static void sol_up(relay_pump *p, uint8_t *buf)
     amt(p, "14 00 00 00 04 00 00 00 00", 4);
     to_amt(p, buf);
     amt(p, "21 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00", 5);
+}
+
+static void sol_up(relay_pump *p, uint8_t *buf)
+{
+    sol_up_with(p, buf, &LIM);
 }
 
 /* Splits everything the pump wants to send to the client into frames: payload
@@ -409,19 +415,7 @@ int main(void)
 
         relay_limits big = LIM;
         big.buf_size = 200000;
-        amt_creds cr = { amt_s("admin"), amt_s("P@ssw0rd"), 0 };
-        relay_pump_init(&p, RELAY_PLAIN, AMT_MODE_SOL, cr, &big, 0);
-        relay_pump_run(&p, 0);
-        to_amt(&p, buf);
-        amt(&p, "11 00 00 00 01 00 02 00 55 55 00 00 00", 1);
-        to_amt(&p, buf);
-        amt(&p, "14 00 00 00 00 02 00 00 00 03 04", 2);
-        to_amt(&p, buf);
-        amt(&p, T_A5, 3);
-        to_amt(&p, buf);
-        amt(&p, "14 00 00 00 04 00 00 00 00", 4);
-        to_amt(&p, buf);
-        amt(&p, "21 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00", 5);
+        sol_up_with(&p, buf, &big);
         il = 0;
         for (int i = 0; i < 20; i++)
             il += sol_msg(in + il, (uint32_t)(10 + i), 4000, (uint8_t)('A' + i));
