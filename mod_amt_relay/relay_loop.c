@@ -7,6 +7,7 @@
 #include "http_connection.h"
 #include "http_core.h"
 #include "http_log.h"
+#include "http_ssl.h"
 #include "util_filter.h"
 
 #include "relay_glue.h"
@@ -64,27 +65,87 @@ static int drain_client(request_rec *r, relay_pump *pump, apr_bucket_brigade *bb
     return more;
 }
 
-/* Writes the pump's WebSocket frames. The 2.4 core output filter blocks (bounded
- * by Timeout) when the client does not read: that stall is the back-pressure
- * towards AMT, whose socket we then stop reading. */
-static void write_client(request_rec *r, relay_pump *pump, apr_bucket_brigade *bb)
+/* Most bytes handed to the core output filter in one call. The core turns a
+ * brigade of FlushMaxThreshold bytes (64 KB by default) or more into a blocking
+ * write; staying below it keeps every client write non-blocking while still writing
+ * in large pieces. TLS records add a few bytes each, hence the margin there. */
+static apr_size_t client_chunk(conn_rec *c)
+{
+    core_server_config *conf = ap_get_core_module_config(c->base_server->module_config);
+    apr_size_t t = conf && conf->flush_max_threshold ? conf->flush_max_threshold : 65536;
+    apr_size_t margin = ap_ssl_conn_is_ssl(c) ? 4096 : 1;
+    return t > 2 * margin ? t - margin : t / 2;
+}
+
+/* Splits len into equal pieces of at most chunk: 64 KB + 1 byte goes out as two
+ * halves rather than a large write and a 1-byte one (small writes cost the receiver
+ * buffer space far beyond their size). */
+static apr_size_t client_piece(apr_size_t len, apr_size_t chunk)
+{
+    apr_size_t pieces = (len + chunk - 1) / chunk;
+    return pieces > 1 ? (len + pieces - 1) / pieces : len;
+}
+
+/* Asks the last filter (the core) to write what it holds without blocking, as
+ * mod_proxy's tunnel does in 2.4 (a NULL brigade). Returns 1 while bytes remain. */
+static int push_client_pending(conn_rec *c, relay_pump *pump)
+{
+    ap_filter_t *f = c->output_filters;
+    while (f->next)
+        f = f->next;
+    if (f->frec->filter_func.out_func(f, NULL) != APR_SUCCESS || c->aborted) {
+        relay_pump_client_eof(pump);
+        return 0;
+    }
+    return c->data_in_output_filters ? 1 : 0;
+}
+
+/* Writes the pump's WebSocket frames without ever blocking: bytes go down the chain
+ * without a FLUSH bucket (which would make the core write block), then the core is
+ * asked to write them out. While it still holds some (the client is slower than AMT),
+ * nothing new is passed: the pump's client buffer fills, AMT stops being read
+ * (back-pressure), and the client's own input keeps flowing to AMT meanwhile.
+ * Returns 1 while bytes wait in the filters (poll for POLLOUT). */
+static int write_client(request_rec *r, relay_pump *pump, apr_bucket_brigade *bb, apr_size_t chunk)
 {
     conn_rec *c = r->connection;
-    size_t len;
-    const uint8_t *d = relay_pump_client_out(pump, &len);
-    apr_status_t rv;
-    if (!len || pump->client_eof)
-        return;
-    apr_brigade_cleanup(bb);
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create((const char *)d, len, c->bucket_alloc));
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(c->bucket_alloc));
-    rv = ap_pass_brigade(c->output_filters, bb);
-    apr_brigade_cleanup(bb);
-    if (rv != APR_SUCCESS || c->aborted) {
-        relay_pump_client_eof(pump);
-        return;
+    for (;;) {
+        size_t len;
+        const uint8_t *d;
+        apr_status_t rv;
+        if (pump->client_eof)
+            return 0;
+        if (c->data_in_output_filters && push_client_pending(c, pump))
+            return 1;
+        d = relay_pump_client_out(pump, &len);
+        if (!len)
+            return 0;
+        len = client_piece(len, chunk);
+        apr_brigade_cleanup(bb);
+        /* transient: the core copies whatever it cannot write now (at most a chunk) */
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create((const char *)d, len, c->bucket_alloc));
+        rv = ap_pass_brigade(c->output_filters, bb);
+        apr_brigade_cleanup(bb);
+        if (rv != APR_SUCCESS || c->aborted) {
+            relay_pump_client_eof(pump);
+            return 0;
+        }
+        relay_pump_client_sent(pump, len);
+        /* next turn: the push writes what the core kept (it keeps a brigade under
+           4 KB without even trying to write it) */
     }
-    relay_pump_client_sent(pump, len);
+}
+
+/* Before the handler returns: a last blocking flush of what the core still holds
+ * (the close frame, typically), bounded by the server's Timeout. */
+static void flush_client(conn_rec *c, apr_bucket_brigade *bb)
+{
+    if (c->aborted || !c->data_in_output_filters)
+        return;
+    apr_brigade_cleanup(bb);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(c->bucket_alloc));
+    ap_pass_brigade(c->output_filters, bb);
+    apr_brigade_cleanup(bb);
 }
 
 /* Reads AMT's bytes straight into the pump's buffer. A short read means the socket
@@ -145,6 +206,14 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
     /* what the last poll said, and whether a side may hold bytes poll cannot see;
        both start "yes" so that the first turn reads both sides */
     int client_readable = 1, client_more = 1, amt_ready = 1, amt_more = 1;
+    /* client output the core still holds, since when (ms), and whether the last
+       poll said the client socket drained some: a client that takes nothing for
+       the idle time (the server's Timeout if that is off) is given up on */
+    int client_pending = 0, client_drained = 0;
+    uint64_t pending_since = 0;
+    apr_size_t chunk = client_chunk(c);
+    uint64_t stall_ms = pump->lim.idle_ms ? pump->lim.idle_ms
+                                          : (uint64_t)apr_time_as_msec(r->server->timeout);
 
     for (;;) {
         apr_pollfd_t pfd[2];
@@ -168,10 +237,22 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
             amt_more = read_amt(pump, be);
         relay_pump_run(pump, now_ms());
         amt_blocked = write_amt(pump, be);
-        write_client(r, pump, bbout);
+        write_client(r, pump, bbout, chunk);
         relay_pump_run(pump, now_ms()); /* writes freed room: maybe more to do */
         amt_blocked = write_amt(pump, be) || amt_blocked;
-        write_client(r, pump, bbout);
+        client_pending = write_client(r, pump, bbout, chunk);
+        if (!client_pending) {
+            pending_since = 0;
+        } else if (!pending_since || client_drained) {
+            pending_since = now_ms();
+        } else if (now_ms() - pending_since >= stall_ms) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "relay: client read nothing for %"
+                          APR_UINT64_T_FMT " ms, giving up on it", (apr_uint64_t)stall_ms);
+            c->aborted = 1; /* nothing more goes to this socket, not even at teardown */
+            relay_pump_client_stalled(pump);
+            client_pending = 0;
+            continue; /* the pump now ends the AMT session */
+        }
 
         if (slot) {
             slot->to_amt = pump->amt_bytes_out;
@@ -179,15 +260,17 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         }
         if (be->sock && relay_pump_amt_closable(pump))
             relay_backend_close(be);
-        if (relay_pump_done(pump))
+        if (relay_pump_done(pump) && !client_pending)
             break;
 
-        /* poll: client readable (if we could take bytes), AMT readable/writable */
-        if (!pump->client_eof && relay_pump_client_room(pump) > 0) {
+        /* poll: client readable (if we could take bytes) or writable (if the core
+           holds bytes for it), AMT readable/writable */
+        if (!pump->client_eof && (relay_pump_client_room(pump) > 0 || client_pending)) {
             memset(&pfd[npfd], 0, sizeof(pfd[npfd]));
             pfd[npfd].desc_type = APR_POLL_SOCKET;
             pfd[npfd].desc.s = csock;
-            pfd[npfd].reqevents = APR_POLLIN;
+            pfd[npfd].reqevents = (relay_pump_client_room(pump) > 0 ? APR_POLLIN : 0) |
+                                  (client_pending ? APR_POLLOUT : 0);
             pfd[npfd].client_data = (void *)"c";
             npfd++;
         }
@@ -210,10 +293,16 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         timeout = (apr_interval_time_t)timer * 1000;
         if (be->sock && relay_backend_pending(be) && relay_pump_amt_room(pump) > 0)
             timeout = 0; /* TLS bytes already decrypted: poll would not see them */
+        if (client_pending) {
+            uint64_t waited = now_ms() - pending_since;
+            uint64_t left = waited < stall_ms ? stall_ms - waited : 0;
+            if (timeout > (apr_interval_time_t)left * 1000)
+                timeout = (apr_interval_time_t)left * 1000;
+        }
         if (npfd == 0) {
             /* both sides are waiting on the pump's own timers */
             apr_sleep(timeout > 0 ? (timeout < 50000 ? timeout : 50000) : 1000);
-            client_readable = amt_ready = 0;
+            client_readable = amt_ready = client_drained = 0;
             continue;
         }
         apr_status_t rv = apr_poll(pfd, npfd, &nready, timeout);
@@ -223,16 +312,19 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
             relay_pump_client_eof(pump);
             continue;
         }
-        client_readable = amt_ready = 0;
+        client_readable = amt_ready = client_drained = 0;
         for (int i = 0; i < npfd; i++) {
             if (!pfd[i].rtnevents)
                 continue;
-            if (*(const char *)pfd[i].client_data == 'c')
-                client_readable = 1;
-            else
+            if (*(const char *)pfd[i].client_data != 'c')
                 amt_ready = 1;
+            else {
+                client_drained = (pfd[i].rtnevents & APR_POLLOUT) != 0;
+                client_readable = (pfd[i].rtnevents & ~APR_POLLOUT) != 0;
+            }
         }
     }
     if (be->sock)
         relay_backend_close(be);
+    flush_client(c, bbout);
 }

@@ -1,6 +1,8 @@
 /* relay_loop: the I/O side of one taken-over connection (apache-idioms 2.3 step 5):
- * drains the client filter chain until EAGAIN, reads/writes the AMT socket
- * non-blocking, and lets relay_pump decide everything else. */
+ * drains the client filter chain until EAGAIN, writes to the client and reads/writes
+ * the AMT socket without ever blocking (so a slow client back-pressures AMT without
+ * stopping its own input), gives up on a client that accepts nothing for the idle
+ * time, and lets relay_pump decide everything else. */
 #ifndef RELAY_LOOP_H
 #define RELAY_LOOP_H
 

@@ -267,6 +267,12 @@ void relay_pump_client_eof(relay_pump *p)
     stop_amt(p);
 }
 
+void relay_pump_client_stalled(relay_pump *p)
+{
+    set_end(p, WS_CLOSE_ABNORMAL, "client stopped reading (AmtRelayIdleTimeout)");
+    relay_pump_client_eof(p);
+}
+
 size_t relay_pump_amt_room(const relay_pump *p)
 {
     if (p->amt_eof || p->amt_finished)
@@ -486,6 +492,12 @@ void relay_pump_run(relay_pump *p, uint64_t now_ms)
     if (p->amt_rx_pending)
         p->last_amt_rx = now_ms;
     p->client_rx_pending = p->amt_rx_pending = 0;
+    /* A side whose buffer is full is not being read (back-pressure from the other
+       side), so its silence is ours, not its own: it is not idle. */
+    if (p->cin.len == p->cin.cap)
+        p->last_client_rx = now_ms;
+    if (p->ain.len == p->ain.cap)
+        p->last_amt_rx = now_ms;
     if (p->state == PUMP_DONE)
         return;
     for (int round = 0; round < 64; round++) {

@@ -72,6 +72,9 @@ void relay_pump_client_in(relay_pump *p, const uint8_t *data, size_t len);
 uint8_t *relay_pump_client_space(relay_pump *p);
 void relay_pump_client_filled(relay_pump *p, size_t n);
 void relay_pump_client_eof(relay_pump *p);
+/* The client took none of our bytes for too long: the stream ends without a close
+ * frame (nobody would read it), logged as such. */
+void relay_pump_client_stalled(relay_pump *p);
 
 size_t relay_pump_amt_room(const relay_pump *p);
 void relay_pump_amt_in(relay_pump *p, const uint8_t *data, size_t len);

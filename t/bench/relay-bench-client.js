@@ -23,18 +23,19 @@ function procs() {
             const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
             const comm = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
             const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-            out.push({ pid: +p, comm, ppid: +f[1], ticks: +f[11] + +f[12] });
+            out.push({ pid: +p, comm, ppid: +f[1], ticks: +f[11] + +f[12], uticks: +f[11] });
         } catch (e) { /* gone */ }
     }
     return out;
 }
-// CPU seconds of a process and all its descendants (httpd parent + children, websockify + forks)
-function treeCpu(root) {
+// CPU seconds of a process and all its descendants (httpd parent + children,
+// websockify + forks); field 'uticks' gives the user-space part only
+function treeCpu(root, field = 'ticks') {
     const all = procs(), kids = new Map();
     for (const p of all) { if (!kids.has(p.ppid)) kids.set(p.ppid, []); kids.get(p.ppid).push(p); }
     let t = 0;
     const stack = all.filter(p => p.pid === root);
-    while (stack.length) { const p = stack.pop(); t += p.ticks; for (const k of kids.get(p.pid) || []) stack.push(k); }
+    while (stack.length) { const p = stack.pop(); t += p[field]; for (const k of kids.get(p.pid) || []) stack.push(k); }
     return t / HZ;
 }
 
@@ -191,13 +192,13 @@ async function throughput(kind) {
     });
     await sleep(500); // warm-up
     const pid = kind === 'websockify' ? cfg.websockify_pid : cfg.httpd_pid;
-    const c0 = treeCpu(pid), b0 = cfg.bridge_pid ? treeCpu(cfg.bridge_pid) : 0, me0 = process.cpuUsage();
+    const c0 = treeCpu(pid), u0 = treeCpu(pid, 'uticks'), b0 = cfg.bridge_pid ? treeCpu(cfg.bridge_pid) : 0, me0 = process.cpuUsage();
     const s0 = treeCpu(cfg.bulk_sim_pid);
     counting = true; t0 = now();
     await sleep(cfg.tput_seconds * 1000);
     counting = false;
     const dt = (now() - t0) / 1000;
-    const cpu = treeCpu(pid) - c0, bcpu = cfg.bridge_pid ? treeCpu(cfg.bridge_pid) - b0 : 0;
+    const cpu = treeCpu(pid) - c0, ucpu = treeCpu(pid, 'uticks') - u0, bcpu = cfg.bridge_pid ? treeCpu(cfg.bridge_pid) - b0 : 0;
     const me = process.cpuUsage(me0), scpu = treeCpu(cfg.bulk_sim_pid) - s0;
     s.close();
     await Promise.race([p.closed, sleep(2000)]);
@@ -205,6 +206,9 @@ async function throughput(kind) {
     const mb = bytes / 1e6;
     return { path: kind, seconds: +dt.toFixed(2), bytes, mb_per_s: +(mb / dt).toFixed(1),
              proxy_cpu_s: +cpu.toFixed(2), proxy_cpu_ms_per_mb: mb ? +(cpu * 1000 / mb).toFixed(3) : null,
+             // the kernel's share (socket copies, TCP) is what no proxy code can remove
+             proxy_user_ms_per_mb: mb ? +(ucpu * 1000 / mb).toFixed(3) : null,
+             proxy_kernel_ms_per_mb: mb ? +((cpu - ucpu) * 1000 / mb).toFixed(3) : null,
              bridge_cpu_s: kind === 'wstunnel' ? +bcpu.toFixed(2) : undefined,
              client_cpu_s: +((me.user + me.system) / 1e6).toFixed(2), source_cpu_s: +scpu.toFixed(2), bad_lines: badLines };
 }

@@ -26,7 +26,7 @@ use constant SYS_PIN_OK   => '8c3f1e52-0000-4000-8000-00000000001a';
 
 my $expiring = get_token(SYS1, 'sol');
 my $t_expiring = time;
-plan tests => 48, need { 'Redfish GenerateRedirectionToken available' => defined $expiring };
+plan tests => 54, need { 'Redfish GenerateRedirectionToken available' => defined $expiring };
 
 my $ctl = "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}";
 my $state = $ENV{RFAMT_STATEDIR};
@@ -182,6 +182,50 @@ $r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t);
 ($code) = ws_close_expect($r, 3.5);
 ok t_cmp(defined $code ? 1 : 0, 0, 'main server: 3.5 s of silence does not close the stream');
 ok t_cmp(sol_echo($r, word()), 1, 'and it still works');
+bye($r);
+
+# --- a client that stops reading (short-idle host): its input still reaches AMT,
+#     and the stream is given up after AmtRelayIdleTimeout (2 s) of no progress ---
+sub stream_counters {
+    my $res = Apache::TestRequest::GET('/amt-relay-status?auto');
+    return $res->content =~ /system=\Q@{[SYS1]}\E mode=sol\b.* to_amt=(\d+) to_client=(\d+)/ ? ($1, $2) : ();
+}
+wait_stream_gone(SYS1, 'sol');
+system("$ctl fault @{[SYS1]} sol-bulk=on >/dev/null 2>&1");
+my $log_file = Apache::Test::config()->{vars}{t_logs} . '/error_log';
+my $log_at = -s $log_file // 0;
+$t = get_token(SYS1, 'sol');
+$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t, hostport => $vh);
+my $t_open = time;
+ok t_cmp($r->{status}, 101, 'bulk SOL on the short-idle host; the client never reads from here on');
+sleep 0.8;   # the host prints without pause: every buffer towards the client fills
+my @c1 = stream_counters();
+for (1 .. 10) { ws_send($r, 2, "\r" x 100); sleep 0.05 }   # Enter: leaves the console line empty
+sleep 0.3;
+my @c2 = stream_counters();
+diag("while stalled: to_amt $c1[0] -> $c2[0], to_client $c1[1] -> $c2[1]") if @c1 && @c2;
+# (the kernel may still open the window a crack: a trickle, against megabytes before)
+ok t_cmp(@c1 && @c2 && $c1[1] > 0 && $c2[1] - $c1[1] < $c1[1] / 10 ? 1 : 0, 1, 'output to the client is stalled (it reads nothing)');
+ok t_cmp(@c1 && @c2 && $c2[0] >= $c1[0] + 1000 ? 1 : 0, 1, 'yet its 1000 typed bytes still went to AMT meanwhile');
+# it keeps typing, so it is not idle: only the stall can end the stream
+my $gone;
+while (time - $t_open < 8) {
+    ws_send($r, 2, "\r") or last;
+    if (!stream_counters()) { $gone = time - $t_open; last }
+    sleep 0.2;
+}
+ok t_cmp(defined $gone && $gone >= 1.5 && $gone <= 5 ? 1 : 0, 1,
+         sprintf('stalled stream given up after ~2 s without progress (%s s after the upgrade)', $gone // 'not'));
+system("$ctl fault @{[SYS1]} sol-bulk=off >/dev/null 2>&1");
+close $r->{sock};
+my $log = '';
+if (open my $lf, '<', $log_file) { seek $lf, $log_at, 0; local $/; $log = <$lf> // ''; close $lf }
+ok t_cmp($log =~ /relay stream ended: .*system=\Q@{[SYS1]}\E mode=sol .*close=1006 reason="client stopped reading/ ? 1 : 0,
+         1, 'one log line says the client stopped reading');
+wait_stream_gone(SYS1, 'sol');
+$t = get_token(SYS1, 'sol');
+$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t);
+ok t_cmp(sol_echo($r, word()), 1, 'the device takes a new SOL stream right after');
 bye($r);
 
 # --- global cap: a private httpd with AmtRelayMaxStreams 2 ---

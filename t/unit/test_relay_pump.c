@@ -345,6 +345,39 @@ int main(void)
     ok(f.op == WS_OP_CLOSE && f.code == 1011 && strstr((char *)f.data + 2, "AMT"), "AMT idle -> 1011");
     relay_pump_free(&p);
 
+    /* AMT that we stopped reading (the client is slow: every buffer towards it is
+       full) is not idle; a client that then takes nothing is given up on */
+    sol_up(&p, buf);
+    {
+        uint8_t m[2010];
+        uint32_t seq = 1;
+        size_t ml = sol_msg(m, seq, 2000, 'x'), off = 0;
+        for (int guard = 0; relay_pump_amt_room(&p) > 0 && guard < 100; guard++) {
+            size_t take = ml - off < relay_pump_amt_room(&p) ? ml - off : relay_pump_amt_room(&p);
+            relay_pump_amt_in(&p, m + off, take);
+            relay_pump_run(&p, 6);
+            off += take;
+            if (off == ml)
+                ml = sol_msg(m, ++seq, 2000, 'x'), off = 0;
+        }
+        ok(relay_pump_amt_room(&p) == 0, "a client that reads nothing fills every buffer: AMT is no longer read");
+        client(&p, WS_OP_BINARY, "a", 1, 9000);
+        to_amt(&p, buf);
+        relay_pump_run(&p, 10010);
+        size_t len;
+        const uint8_t *d = relay_pump_client_out(&p, &len);
+        ok(p.state == PUMP_OPEN && len > 0 && d[0] == (0x80 | WS_OP_BINARY),
+           "10 s of AMT silence while back-pressured is not 'AMT idle'");
+        relay_pump_client_stalled(&p);
+        relay_pump_client_out(&p, &len);
+        ok(p.end_code == 1006 && strstr(p.end_reason, "stopped reading") && len == 0,
+           "client stalled: logged 1006 'client stopped reading', its output dropped");
+        relay_pump_run(&p, 10011);
+        n = to_amt(&p, buf);
+        ok(n > 0 && buf[0] == 0x22, "and the SOL session with AMT is ended (0x22)");
+    }
+    relay_pump_free(&p);
+
     /* ---- p=2 ---- */
     {
         amt_creds cr = { amt_s("admin"), amt_s("P@ssw0rd"), 0 };
