@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "apr_network_io.h"
 #include "apr_strings.h"
 #include "ap_provider.h"
 #include "http_log.h"
@@ -60,6 +61,8 @@ void *rf_merge_server(apr_pool_t *p, void *basev, void *addv)
         c->redfish.page_size = a->page_size;
     if (a->relay_url)
         c->redfish.relay_url = a->relay_url;
+    if (a->trusted_proxies)
+        c->redfish.trusted_proxies = a->trusted_proxies;
     return c;
 }
 
@@ -128,6 +131,23 @@ static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
 static const char *set_basic_http(cmd_parms *cmd, void *dummy, int on)
 {
     settings(cmd)->allow_basic_http = on ? 2 : 1;
+    return NULL;
+}
+
+/* RedfishTrustedProxy 10.0.0.5 192.168.1.0/24 ...: peers whose X-Forwarded-* we believe. */
+static const char *add_trusted_proxy(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    rf_settings *s = settings(cmd);
+    char *ip = apr_pstrdup(cmd->pool, arg), *bits = strchr(ip, '/');
+    apr_ipsubnet_t *sub;
+    if (bits)
+        *bits++ = '\0';
+    if (apr_ipsubnet_create(&sub, ip, bits, cmd->pool) != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "RedfishTrustedProxy: '%s' is not an IP address or "
+                            "address/prefix-length", arg);
+    if (!s->trusted_proxies)
+        s->trusted_proxies = apr_array_make(cmd->pool, 2, sizeof(apr_ipsubnet_t *));
+    APR_ARRAY_PUSH(s->trusted_proxies, apr_ipsubnet_t *) = sub;
     return NULL;
 }
 
@@ -236,6 +256,8 @@ const command_rec rf_redfish_cmds[] = {
                  "on: accept HTTP Basic credentials and logins over plain HTTP (default off)"),
     AP_INIT_TAKE1("RedfishRelayURL", set_relay_url, NULL, RSRC_CONF,
                   "Absolute ws(s):// URL of the relay (default: derived from the request)"),
+    AP_INIT_ITERATE("RedfishTrustedProxy", add_trusted_proxy, NULL, RSRC_CONF,
+                    "Proxies (IP or IP/prefix) whose X-Forwarded-Proto/Host are believed (default: none)"),
     AP_INIT_TAKE1("RedfishServiceUUID", set_service_uuid, NULL, RSRC_CONF,
                   "ServiceRoot UUID (default: derived from ServerName)"),
     AP_INIT_ITERATE("RedfishAuthProvider", add_authn, NULL, OR_AUTHCFG | ACCESS_CONF,

@@ -17,6 +17,8 @@ typedef struct rf_settings {
     int consent_attempts;    /* RedfishConsentAttempts: wrong codes allowed per session */
     int page_size;           /* RedfishPageSize: members per collection page */
     const char *relay_url;   /* RedfishRelayURL, e.g. wss://host/relay/webrelay.ashx */
+    apr_array_header_t *trusted_proxies; /* RedfishTrustedProxy: apr_ipsubnet_t * whose
+                                            X-Forwarded-Proto/Host are believed */
     const char *service_uuid;/* RedfishServiceUUID (default: derived from ServerName) */
 } rf_settings;
 

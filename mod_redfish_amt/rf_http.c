@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "apr_network_io.h"
 #include "apr_strings.h"
 #include "apr_lib.h"
 #include "http_core.h"
@@ -257,11 +258,24 @@ static const char *forwarded(request_rec *r, const char *name)
     return *v ? v : NULL;
 }
 
+/* X-Forwarded-* are anyone's to send: they count only when the TCP peer (not an
+ * address mod_remoteip derived from a header) is a RedfishTrustedProxy. */
+static int from_trusted_proxy(const rf_req *q)
+{
+    const apr_array_header_t *t = q->cfg->trusted_proxies;
+    apr_sockaddr_t *peer = q->r->connection->client_addr;
+    for (int i = 0; t && peer && i < t->nelts; i++)
+        if (apr_ipsubnet_test(APR_ARRAY_IDX(t, i, apr_ipsubnet_t *), peer))
+            return 1;
+    return 0;
+}
+
 const char *rf_external_origin(rf_req *q, int websocket)
 {
     request_rec *r = q->r;
-    const char *proto = forwarded(r, "X-Forwarded-Proto");
-    const char *host = forwarded(r, "X-Forwarded-Host");
+    int trusted = from_trusted_proxy(q);
+    const char *proto = trusted ? forwarded(r, "X-Forwarded-Proto") : NULL;
+    const char *host = trusted ? forwarded(r, "X-Forwarded-Host") : NULL;
     int secure;
     if (proto)
         secure = strcasecmp(proto, "https") == 0 || strcasecmp(proto, "wss") == 0;

@@ -81,6 +81,10 @@ my @cases = (
      qr/AmtDevice \Q$id\E: AmtWSManPort '70000' is not a port number/, 5],
     ['device directive outside a device', 'AmtHost 127.0.0.2',
      qr/AmtHost is only valid inside <AmtDevice>/, 1],
+    ['trusted proxy that is not an address', "RedfishTrustedProxy 10.0.0.1 proxy.example",
+     qr/RedfishTrustedProxy: 'proxy\.example' is not an IP address or address\/prefix-length/, 1],
+    ['trusted proxy with a bad prefix length', "RedfishTrustedProxy 10.0.0.0/33",
+     qr/RedfishTrustedProxy: '10\.0\.0\.0\/33' is not an IP address/, 1],
 );
 
 plan tests => 3 * @cases + 4;
@@ -99,7 +103,8 @@ my $pin = join(':', ('AB') x 32);
 my ($rc, $out) = check_conf(join("\n",
     device($id, 'AmtHost 127.0.0.2', 'AmtUser admin', "AmtPasswordFile $good_pw"),
     device('8c3f1e52-0000-4000-8000-0000000000ab', 'AmtHost amt.example', 'AmtUser admin',
-           'AmtPassword x', 'AmtTLS on', "AmtTLSPin sha256/$pin", 'AmtRedirectionPort 17995')), 1);
+           'AmtPassword x', 'AmtTLS on', "AmtTLSPin sha256/$pin", 'AmtRedirectionPort 17995'),
+    'RedfishTrustedProxy 127.0.0.1 10.0.0.0/8 ::1 fd00::/8'), 1);
 ok t_cmp($rc, 0, 'valid devices pass httpd -t') or diag $out;
 ok t_cmp($out, qr/Syntax OK/, 'httpd -t says Syntax OK');
 

@@ -74,12 +74,23 @@ is_deeply([sort keys %{ $d->{Actions}{Oem} }],
 ($res, $d) = $rf->get("/redfish/v1/Systems/" . uc($ACM), $op);
 is($res->code, 200, 'SystemId in upper case is the same system');
 
-($res, $d) = $rf->get("/redfish/v1/Systems/$ACM", $op,
-                      headers => { 'X-Forwarded-Proto' => 'https', 'X-Forwarded-Host' => 'bmc.example.com:8443' });
-is($d->{SerialConsole}{WebSocket}{ConsoleURI}, "wss://bmc.example.com:8443/relay/webrelay.ashx?host=$ACM&mode=sol",
-   'ConsoleURI right behind a TLS proxy');
-($res, $d) = $rf->get("/redfish/v1/Systems/$ACM", $op, headers => { 'X-Forwarded-Host' => 'evil"/x' });
-like($d->{SerialConsole}{WebSocket}{ConsoleURI}, qr{^ws://[^"]+/relay/webrelay\.ashx}, 'garbage X-Forwarded-Host ignored');
+# X-Forwarded-*: ignored from any client, believed from a RedfishTrustedProxy
+my %fwd = ('X-Forwarded-Proto' => 'https', 'X-Forwarded-Host' => 'bmc.example.com:8443');
+($res, $d) = $rf->get("/redfish/v1/Systems/$ACM", $op, headers => \%fwd);
+is($d->{SerialConsole}{WebSocket}{ConsoleURI}, "$ws/relay/webrelay.ashx?host=$ACM&mode=sol",
+   'X-Forwarded-* from a client that is not a trusted proxy: ignored');
+{
+    my $proxied = RedfishClient->new;
+    Apache::TestRequest::module('redfish_proxied');
+    $proxied->{base} = 'http://' . Apache::TestRequest::hostport();
+    Apache::TestRequest::module('default');
+    ($res, $d) = $proxied->get("/redfish/v1/Systems/$ACM", $op, headers => \%fwd);
+    is($d->{SerialConsole}{WebSocket}{ConsoleURI}, "wss://bmc.example.com:8443/relay/webrelay.ashx?host=$ACM&mode=sol",
+       'ConsoleURI right behind a trusted TLS proxy (RedfishTrustedProxy)');
+    ($res, $d) = $proxied->get("/redfish/v1/Systems/$ACM", $op, headers => { 'X-Forwarded-Host' => 'evil"/x' });
+    like($d->{SerialConsole}{WebSocket}{ConsoleURI}, qr{^ws://[^"]+/relay/webrelay\.ashx}, 'garbage X-Forwarded-Host ignored even from it');
+    unlike($d->{SerialConsole}{WebSocket}{ConsoleURI}, qr{evil}, '... and not echoed');
+}
 
 ($res, $d) = $rf->get("/redfish/v1/Systems/$CCM", $op);
 is($d->{Oem}{Intel}{ControlMode}, 'CCM', 'CCM device');

@@ -26,7 +26,7 @@ use constant SYS_PIN_OK   => '8c3f1e52-0000-4000-8000-00000000001a';
 
 my $expiring = get_token(SYS1, 'sol');
 my $t_expiring = time;
-plan tests => 54, need { 'Redfish GenerateRedirectionToken available' => defined $expiring };
+plan tests => 57, need { 'Redfish GenerateRedirectionToken available' => defined $expiring };
 
 my $ctl = "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}";
 my $state = $ENV{RFAMT_STATEDIR};
@@ -40,6 +40,28 @@ $r = ws_handshake(url => relay_url(host => SYS3, mode => 'sol'), proto => $t);
 ok t_cmp($r->{status}, 101, 'TLS device (16995, AmtTLSCA): SOL upgrade');
 ok t_cmp(sol_echo($r, word()), 1, 'TLS device: SOL text round-trips');
 bye($r);
+# Type 1 (the password in the clear) is fine inside TLS: the device offers only that.
+my $tls_plain_logins = sub { my $st = `$ctl state @{[SYS3]} 2>&1`; $st =~ /^redir_plain_logins=(\d+)$/m ? $1 : -1 };
+my $plain0 = $tls_plain_logins->();
+system("$ctl fault @{[SYS3]} plain-auth=only >/dev/null 2>&1");
+wait_stream_gone(SYS3, 'sol');
+$t = get_token(SYS3, 'sol');
+$r = ws_handshake(url => relay_url(host => SYS3, mode => 'sol'), proto => $t);
+ok t_cmp(sol_echo($r, word()), 1, 'type-1-only device over TLS: the relay logs in, SOL works');
+bye($r);
+wait_stream_gone(SYS3, 'sol');
+# p=2 asking for type 1 over TLS: the relay injects the stored credentials
+$t = get_token(SYS3, 'sol');
+$r = ws_handshake(url => relay_url(host => SYS3, mode => 'sol', p => 2, port => 16995, tls => 1), proto => $t);
+ws_send($r, 2, pack('H*', '10000000534f4c20'));
+my ($op11, $m11) = ws_recv($r, 3);
+ws_send($r, 2, pack('H*', '1300000001020000000000'));
+my ($op14, $m14) = ws_recv($r, 3);
+ok t_cmp(defined $m14 && length $m14 >= 2 ? unpack('H4', $m14) : 'none', '1400', 'p=2 type-1 login over TLS: AMT says success (0x14, status 0)');
+bye($r);
+system("$ctl fault @{[SYS3]} plain-auth=off >/dev/null 2>&1");
+wait_stream_gone(SYS3, 'sol');
+ok t_cmp($tls_plain_logins->(), $plain0 + 2, 'amtsim saw exactly those two type-1 logins, both over TLS');
 
 # the redirection port shows other certificates: an openssl s_server per case
 my $tls = "$state/relay-tls";
