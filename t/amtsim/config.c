@@ -123,6 +123,12 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
             d->kvm_w = w, d->kvm_h = h;
     } else if (!strcmp(k, "consent-status"))
         rc = parse_long(v, 0, 255, &n), kn->consent_status = (int)(rc ? kn->consent_status : n);
+    /* the consent lock-out policy is a knob too, so that a test can drive a short
+       lock-out on a shared device at run time */
+    else if (!strcmp(k, "max-failures"))
+        rc = parse_long(v, 1, 100, &n), d->optin.max_failures = (int)(rc ? d->optin.max_failures : n);
+    else if (!strcmp(k, "lockout"))
+        rc = parse_long(v, 0, 86400, &n), d->optin.lockout_secs = (unsigned)(rc ? d->optin.lockout_secs : n);
     else if (!strcmp(k, "plain-auth") && !strcmp(v, "only"))
         kn->plain_auth = kn->plain_only = true, rc = 0;
     else if (!strcmp(k, "busy") || !strcmp(k, "slow-reader") || !strcmp(k, "sol-bulk") ||
@@ -190,8 +196,6 @@ static int set_key(struct device *d, const char *k, const char *v, char *err, si
     else if (!strcmp(k, "model")) { if (copy_str(d->model, sizeof d->model, v)) BAD(); }
     else if (!strcmp(k, "display-timeout")) { if (parse_long(v, 1, 65535, &n)) BAD(); d->optin.display_timeout = (unsigned)n; }
     else if (!strcmp(k, "code-timeout")) { if (parse_long(v, 1, 86400, &n)) BAD(); d->optin.code_timeout = (unsigned)n; }
-    else if (!strcmp(k, "max-failures")) { if (parse_long(v, 1, 100, &n)) BAD(); d->optin.max_failures = (int)n; }
-    else if (!strcmp(k, "lockout")) { if (parse_long(v, 0, 86400, &n)) BAD(); d->optin.lockout_secs = (unsigned)n; }
     else if (!strcmp(k, "session-timeout")) { if (parse_long(v, 0, 255, &n)) BAD(); d->kvm_session_timeout = (unsigned)n; }
     else {
         char kv[600];

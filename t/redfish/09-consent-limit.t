@@ -43,6 +43,32 @@ is($d->{Oem}{Intel}{UserConsentStatus}, 'Granted', 'Granted');
 ($res) = $rf->post($rf->action_path($CCM, 'CancelKVMConsent'), $op2);
 is($res->code, 200, 'consent withdrawn again (clean state for later suites)');
 
+# ---- the device's own lock-out: after too many wrong codes AMT refuses StartOptIn
+#      (ReturnValue 3) for a while. Made short (max-failures=1, lockout=4 s) for this
+#      test only, then put back, so the device is not locked for later suites. ----
+my $out = $rf->simctl('fault', $CCM, 'max-failures=1', 'lockout=4');
+is($?, 0, 'device lock-out made short (1 wrong code, 4 s)') or diag $out;
+my $op3 = $rf->login('operator');
+($res) = $rf->post($rf->action_path($CCM, 'RequestKVMConsent'), $op3);
+is($res->code, 200, 'consent requested again');
+$code = $rf->simctl('code', $CCM);
+$wrong = sprintf '%06d', ($code + 500000) % 1000000;
+($res, $d) = $rf->post($submit, $op3, { ConsentCode => $wrong });
+is($res->code, 400, 'one wrong code -> 400 (and the device locks out)');
+my $locked_at = time;
+is($rf->sim_state($CCM)->{optin_state}, 0, 'the device dropped the code');
+($res, $d) = $rf->post($rf->action_path($CCM, 'RequestKVMConsent'), $op3);
+is($res->code, 429, 'asking again while the device is locked out -> 429');
+like($res->header('Retry-After') // '', qr/^[1-9]\d*$/, 'with Retry-After');
+is(RedfishClient::error_id($d), 'ServiceTemporarilyUnavailable', 'ServiceTemporarilyUnavailable');
+sleep 1 while time - $locked_at < 5;
+($res) = $rf->post($rf->action_path($CCM, 'RequestKVMConsent'), $op3);
+is($res->code, 200, 'after the lock-out the device takes a request again');
+($res) = $rf->post($rf->action_path($CCM, 'CancelKVMConsent'), $op3);
+is($res->code, 200, 'and it is cancelled (clean state)');
+$out = $rf->simctl('fault', $CCM, 'max-failures=3', 'lockout=60');
+is($?, 0, 'device lock-out policy put back') or diag $out;
+
 $rf->logout_all;
 $rf->validate_all;
 done_testing();
