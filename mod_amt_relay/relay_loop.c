@@ -2,6 +2,10 @@
 #include "relay_loop.h"
 
 #include <string.h>
+#include <sys/ioctl.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
 
 #include "apr_poll.h"
 #include "http_connection.h"
@@ -86,6 +90,22 @@ static apr_size_t client_piece(apr_size_t len, apr_size_t chunk)
     return pieces > 1 ? (len + pieces - 1) / pieces : len;
 }
 
+/* Bytes the kernel still holds for the client (not sent, or not acknowledged), or
+ * -1 where that cannot be known. A count that shrinks is a client reading, however
+ * slowly: POLLOUT alone fires only once a third of the socket buffer is free, which
+ * a slow link may take longer than the idle time to drain. */
+static long client_unacked(apr_socket_t *s)
+{
+#ifdef SIOCOUTQ
+    apr_os_sock_t fd;
+    int n;
+    if (apr_os_sock_get(&fd, s) == APR_SUCCESS && ioctl(fd, SIOCOUTQ, &n) == 0)
+        return n;
+#endif
+    (void)s;
+    return -1;
+}
+
 /* Asks the last filter (the core) to write what it holds without blocking, as
  * mod_proxy's tunnel does in 2.4 (a NULL brigade). Returns 1 while bytes remain. */
 static int push_client_pending(conn_rec *c, relay_pump *pump)
@@ -105,8 +125,12 @@ static int push_client_pending(conn_rec *c, relay_pump *pump)
  * asked to write them out. While it still holds some (the client is slower than AMT),
  * nothing new is passed: the pump's client buffer fills, AMT stops being read
  * (back-pressure), and the client's own input keeps flowing to AMT meanwhile.
+ * What the core holds is pushed again only once poll says the socket is writable
+ * (writable): pushing on every wake-up would trickle tiny segments into a nearly
+ * full socket, which costs the receiver far more buffer space than their size.
  * Returns 1 while bytes wait in the filters (poll for POLLOUT). */
-static int write_client(request_rec *r, relay_pump *pump, apr_bucket_brigade *bb, apr_size_t chunk)
+static int write_client(request_rec *r, relay_pump *pump, apr_bucket_brigade *bb, apr_size_t chunk,
+                        int writable)
 {
     conn_rec *c = r->connection;
     for (;;) {
@@ -115,7 +139,7 @@ static int write_client(request_rec *r, relay_pump *pump, apr_bucket_brigade *bb
         apr_status_t rv;
         if (pump->client_eof)
             return 0;
-        if (c->data_in_output_filters && push_client_pending(c, pump))
+        if (c->data_in_output_filters && (!writable || push_client_pending(c, pump)))
             return 1;
         d = relay_pump_client_out(pump, &len);
         if (!len)
@@ -131,8 +155,9 @@ static int write_client(request_rec *r, relay_pump *pump, apr_bucket_brigade *bb
             return 0;
         }
         relay_pump_client_sent(pump, len);
-        /* next turn: the push writes what the core kept (it keeps a brigade under
+        /* the push right after writes what the core kept (it keeps a brigade under
            4 KB without even trying to write it) */
+        writable = 1;
     }
 }
 
@@ -206,11 +231,13 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
     /* what the last poll said, and whether a side may hold bytes poll cannot see;
        both start "yes" so that the first turn reads both sides */
     int client_readable = 1, client_more = 1, amt_ready = 1, amt_more = 1;
-    /* client output the core still holds, since when (ms), and whether the last
-       poll said the client socket drained some: a client that takes nothing for
-       the idle time (the server's Timeout if that is off) is given up on */
-    int client_pending = 0, client_drained = 0;
+    /* client output the core still holds, since when the client last made progress
+       (ms), whether the last poll said its socket drained, and how much the kernel
+       still held for it: a client that takes nothing for the idle time (the
+       server's Timeout if that is off) is given up on */
+    int client_pending = 0, client_drained = 0, client_writable;
     uint64_t pending_since = 0;
+    long last_unacked = -1;
     apr_size_t chunk = client_chunk(c);
     uint64_t stall_ms = pump->lim.idle_ms ? pump->lim.idle_ms
                                           : (uint64_t)apr_time_as_msec(r->server->timeout);
@@ -222,6 +249,11 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         int amt_blocked;
         unsigned timer;
         apr_interval_time_t timeout;
+
+        /* what the kernel held for the client at the end of the last turn, against
+           now, before this turn writes more: a drop means the client acknowledged */
+        int client_acked = client_pending && last_unacked >= 0 &&
+                           client_unacked(csock) < last_unacked;
 
         if (!pump->client_eof && (client_readable || client_more))
             client_more = drain_client(r, pump, bbin, &from_client);
@@ -237,15 +269,21 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
             amt_more = read_amt(pump, be);
         relay_pump_run(pump, now_ms());
         amt_blocked = write_amt(pump, be);
-        write_client(r, pump, bbout, chunk);
+        client_writable = client_drained || !client_pending;
+        if (write_client(r, pump, bbout, chunk, client_writable))
+            client_writable = 0; /* the socket just refused more */
         relay_pump_run(pump, now_ms()); /* writes freed room: maybe more to do */
         amt_blocked = write_amt(pump, be) || amt_blocked;
-        client_pending = write_client(r, pump, bbout, chunk);
+        client_pending = write_client(r, pump, bbout, chunk, client_writable);
         if (!client_pending) {
             pending_since = 0;
-        } else if (!pending_since || client_drained) {
-            pending_since = now_ms();
-        } else if (now_ms() - pending_since >= stall_ms) {
+            last_unacked = -1;
+        } else {
+            last_unacked = client_unacked(csock);
+            if (!pending_since || client_drained || client_acked)
+                pending_since = now_ms();
+        }
+        if (client_pending && now_ms() - pending_since >= stall_ms) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "relay: client read nothing for %"
                           APR_UINT64_T_FMT " ms, giving up on it", (apr_uint64_t)stall_ms);
             c->aborted = 1; /* nothing more goes to this socket, not even at teardown */
@@ -296,6 +334,8 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         if (client_pending) {
             uint64_t waited = now_ms() - pending_since;
             uint64_t left = waited < stall_ms ? stall_ms - waited : 0;
+            if (left > 250)
+                left = 250; /* look at the socket's queue a few times a second */
             if (timeout > (apr_interval_time_t)left * 1000)
                 timeout = (apr_interval_time_t)left * 1000;
         }

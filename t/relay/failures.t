@@ -26,7 +26,7 @@ use constant SYS_PIN_OK   => '8c3f1e52-0000-4000-8000-00000000001a';
 
 my $expiring = get_token(SYS1, 'sol');
 my $t_expiring = time;
-plan tests => 57, need { 'Redfish GenerateRedirectionToken available' => defined $expiring };
+plan tests => 60, need { 'Redfish GenerateRedirectionToken available' => defined $expiring };
 
 my $ctl = "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}";
 my $state = $ENV{RFAMT_STATEDIR};
@@ -249,6 +249,29 @@ $t = get_token(SYS1, 'sol');
 $r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t);
 ok t_cmp(sol_echo($r, word()), 1, 'the device takes a new SOL stream right after');
 bye($r);
+# --- a slow client (about 160 KB/s) under the same flood is slow, not stalled: it
+#     must keep its stream for 6 s, three times the 2 s idle time ---
+wait_stream_gone(SYS1, 'sol');
+system("$ctl fault @{[SYS1]} sol-bulk=on >/dev/null 2>&1");
+$t = get_token(SYS1, 'sol');
+$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t, hostport => $vh);
+ok t_cmp($r->{status}, 101, 'bulk SOL for a slow reader (short-idle host)');
+my ($got, $closed, $next_key) = (0, 0, 0);
+my $t_slow = time;
+while (time - $t_slow < 6) {
+    if (time >= $next_key) { ws_send($r, 2, "\r") or do { $closed = 1; last }; $next_key = time + 0.5 }
+    my $n = sysread($r->{sock}, my $chunk, 8192);
+    if (!$n) { $closed = 1; last }
+    $got += $n;
+    # a close frame (0x88) from the relay ends the test early
+    if (index($chunk, "\x88") >= 0 && !stream_counters()) { $closed = 1; last }
+    sleep 0.05;
+}
+diag(sprintf('slow reader: %.0f KB in %.1f s', $got / 1024, time - $t_slow));
+ok t_cmp($closed ? 0 : 1, 1, 'a slow reader keeps its stream well past the idle time');
+ok t_cmp($got > 300_000 ? 1 : 0, 1, sprintf('and it kept receiving (%d KB)', $got / 1024));
+system("$ctl fault @{[SYS1]} sol-bulk=off >/dev/null 2>&1");
+close $r->{sock};
 
 # --- global cap: a private httpd with AmtRelayMaxStreams 2 ---
 my $devs = join '', map { "<AmtDevice $_->[0]>\n AmtHost $_->[1]\n AmtUser admin\n $_->[2]\n$_->[3]</AmtDevice>\n" }
