@@ -5,6 +5,7 @@ package RelayTest;
 use strict;
 use warnings;
 use IO::Socket::INET;
+use IO::Socket::SSL;
 use IO::Select;
 use MIME::Base64 qw(encode_base64);
 use Digest::SHA qw(sha1_base64);
@@ -14,7 +15,7 @@ use Apache::TestRequest ();
 use Exporter 'import';
 
 our @EXPORT = qw(get_token_at ws_handshake ws_send ws_recv ws_close_expect get_token relay_url
-                 redfish_post vhost_hostport private_httpd sol_echo wait_stream_gone
+                 redfish_post vhost_hostport private_httpd sol_echo wait_stream_gone stream_counters
                  SYS1 SYS2 SYS3 SYS4 SYS_UNKNOWN);
 
 our %SESSIONS;
@@ -36,14 +37,29 @@ sub relay_url {
     return $path . (@kv ? '?' . join('&', @kv) : '');
 }
 
-# Opens a TCP connection and sends an upgrade request. %o: url, headers (hashref,
-# undef value removes a default header), method, proto (token offered).
+# Readable within TIMEOUT seconds? A TLS socket may already hold decrypted bytes
+# that select() cannot see.
+sub readable {
+    my ($sock, $timeout) = @_;
+    return 1 if $sock->can('pending') && $sock->pending;
+    return IO::Select->new($sock)->can_read($timeout) ? 1 : 0;
+}
+
+# Opens a TCP (or, with tls => 1, TLS verified against the test CA) connection and
+# sends an upgrade request. %o: url, headers (hashref, undef value removes a default
+# header), method, proto (token offered), hostport, tls.
 # Returns { status, headers, body, sock, raw }.
 sub ws_handshake {
     my (%o) = @_;
     my ($host, $port) = $o{hostport} ? split(/:/, $o{hostport}) : hostport();
-    my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 10)
-        or die "connect: $!";
+    my $sock = $o{tls}
+        ? IO::Socket::SSL->new(PeerAddr => $host, PeerPort => $port, Timeout => 10,
+                               SSL_ca_file => "$ENV{RFAMT_STATEDIR}/ca/ca.pem",
+                               SSL_hostname => $host, SSL_verifycn_name => $host,
+                               SSL_verifycn_scheme => 'http')
+          || die "TLS connect: $SSL_ERROR"
+        : IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 10)
+          || die "connect: $!";
     binmode $sock;
     my $key = encode_base64(join('', map { chr(int rand 256) } 1 .. 16), '');
     my %h = (
@@ -62,9 +78,8 @@ sub ws_handshake {
     print $sock $req;
     # read the head
     my $buf = '';
-    my $sel = IO::Select->new($sock);
     while ($buf !~ /\r\n\r\n/) {
-        last unless $sel->can_read(10);
+        last unless readable($sock, 10);
         my $n = sysread($sock, $buf, 8192, length $buf);
         last unless $n;
     }
@@ -80,7 +95,7 @@ sub ws_handshake {
         # body: read until close (Connection: close is likely) or Content-Length
         my $len = $rh{'content-length'};
         while (!defined $len || length($rest) < $len) {
-            last unless $sel->can_read(5);
+            last unless readable($sock, 5);
             my $n = sysread($sock, $rest, 8192, length $rest);
             last unless $n;
         }
@@ -121,6 +136,14 @@ sub wait_stream_gone {
         return 0 if time > $deadline;
         select undef, undef, undef, 0.1;
     }
+}
+
+# (to_amt, to_client) byte counters of the live SYSTEM/MODE stream from mod_status,
+# or () when no such stream is listed.
+sub stream_counters {
+    my ($system, $mode) = @_;
+    my $res = Apache::TestRequest::GET('/amt-relay-status?auto');
+    return $res->content =~ /system=\Q$system\E mode=\Q$mode\E\b.* to_amt=(\d+) to_client=(\d+)/ ? ($1, $2) : ();
 }
 
 # Sends "echo WORD" on a plain SOL stream and waits for WORD (as command output).
@@ -172,7 +195,6 @@ sub ws_recv {
     my ($r, $timeout) = @_;
     return () unless $r->{sock};
     $timeout //= 5;
-    my $sel = IO::Select->new($r->{sock});
     my $deadline = time + $timeout;
     for (;;) {
         my $b = $r->{pending};
@@ -189,7 +211,7 @@ sub ws_recv {
             }
         }
         my $left = $deadline - time;
-        return () if $left <= 0 || !$sel->can_read($left);
+        return () if $left <= 0 || !readable($r->{sock}, $left);
         my $n = sysread($r->{sock}, $r->{pending}, 65536, length $r->{pending});
         return () unless $n;
     }

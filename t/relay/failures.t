@@ -26,7 +26,7 @@ use constant SYS_PIN_OK   => '8c3f1e52-0000-4000-8000-00000000001a';
 
 my $expiring = get_token(SYS1, 'sol');
 my $t_expiring = time;
-plan tests => 60, need { 'Redfish GenerateRedirectionToken available' => defined $expiring };
+plan tests => 73, need { 'Redfish GenerateRedirectionToken available' => defined $expiring };
 
 my $ctl = "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}";
 my $state = $ENV{RFAMT_STATEDIR};
@@ -206,72 +206,105 @@ ok t_cmp(defined $code ? 1 : 0, 0, 'main server: 3.5 s of silence does not close
 ok t_cmp(sol_echo($r, word()), 1, 'and it still works');
 bye($r);
 
-# --- a client that stops reading (short-idle host): its input still reaches AMT,
-#     and the stream is given up after AmtRelayIdleTimeout (2 s) of no progress ---
-sub stream_counters {
-    my $res = Apache::TestRequest::GET('/amt-relay-status?auto');
-    return $res->content =~ /system=\Q@{[SYS1]}\E mode=sol\b.* to_amt=(\d+) to_client=(\d+)/ ? ($1, $2) : ();
-}
-wait_stream_gone(SYS1, 'sol');
-system("$ctl fault @{[SYS1]} sol-bulk=on >/dev/null 2>&1");
+# --- slow and stopped clients under a SOL flood, on the short-idle hosts (2 s), over
+#     plain TCP and over TLS (mod_ssl between the relay and the socket) ---
 my $log_file = Apache::Test::config()->{vars}{t_logs} . '/error_log';
-my $log_at = -s $log_file // 0;
-$t = get_token(SYS1, 'sol');
-$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t, hostport => $vh);
-my $t_open = time;
-ok t_cmp($r->{status}, 101, 'bulk SOL on the short-idle host; the client never reads from here on');
-sleep 0.8;   # the host prints without pause: every buffer towards the client fills
-my @c1 = stream_counters();
-for (1 .. 10) { ws_send($r, 2, "\r" x 100); sleep 0.05 }   # Enter: leaves the console line empty
-sleep 0.3;
-my @c2 = stream_counters();
-diag("while stalled: to_amt $c1[0] -> $c2[0], to_client $c1[1] -> $c2[1]") if @c1 && @c2;
-# (the kernel may still open the window a crack: a trickle, against megabytes before)
-ok t_cmp(@c1 && @c2 && $c1[1] > 0 && $c2[1] - $c1[1] < $c1[1] / 10 ? 1 : 0, 1, 'output to the client is stalled (it reads nothing)');
-ok t_cmp(@c1 && @c2 && $c2[0] >= $c1[0] + 1000 ? 1 : 0, 1, 'yet its 1000 typed bytes still went to AMT meanwhile');
-# it keeps typing, so it is not idle: only the stall can end the stream
-my $gone;
-while (time - $t_open < 8) {
-    ws_send($r, 2, "\r") or last;
-    if (!stream_counters()) { $gone = time - $t_open; last }
-    sleep 0.2;
+sub flood_stream {
+    my ($hostport, $tls) = @_;
+    wait_stream_gone(SYS1, 'sol');
+    system("$ctl fault @{[SYS1]} sol-bulk=on >/dev/null 2>&1");
+    my $tok = get_token(SYS1, 'sol');
+    return ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $tok, hostport => $hostport, tls => $tls);
 }
-ok t_cmp(defined $gone && $gone >= 1.5 && $gone <= 5 ? 1 : 0, 1,
-         sprintf('stalled stream given up after ~2 s without progress (%s s after the upgrade)', $gone // 'not'));
-system("$ctl fault @{[SYS1]} sol-bulk=off >/dev/null 2>&1");
-close $r->{sock};
-my $log = '';
-if (open my $lf, '<', $log_file) { seek $lf, $log_at, 0; local $/; $log = <$lf> // ''; close $lf }
-ok t_cmp($log =~ /relay stream ended: .*system=\Q@{[SYS1]}\E mode=sol .*close=1006 reason="client stopped reading/ ? 1 : 0,
-         1, 'one log line says the client stopped reading');
-wait_stream_gone(SYS1, 'sol');
-$t = get_token(SYS1, 'sol');
-$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t);
-ok t_cmp(sol_echo($r, word()), 1, 'the device takes a new SOL stream right after');
-bye($r);
-# --- a slow client (about 160 KB/s) under the same flood is slow, not stalled: it
-#     must keep its stream for 6 s, three times the 2 s idle time ---
-wait_stream_gone(SYS1, 'sol');
-system("$ctl fault @{[SYS1]} sol-bulk=on >/dev/null 2>&1");
-$t = get_token(SYS1, 'sol');
-$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t, hostport => $vh);
-ok t_cmp($r->{status}, 101, 'bulk SOL for a slow reader (short-idle host)');
-my ($got, $closed, $next_key) = (0, 0, 0);
-my $t_slow = time;
-while (time - $t_slow < 6) {
-    if (time >= $next_key) { ws_send($r, 2, "\r") or do { $closed = 1; last }; $next_key = time + 0.5 }
-    my $n = sysread($r->{sock}, my $chunk, 8192);
-    if (!$n) { $closed = 1; last }
-    $got += $n;
-    # a close frame (0x88) from the relay ends the test early
-    if (index($chunk, "\x88") >= 0 && !stream_counters()) { $closed = 1; last }
-    sleep 0.05;
+sub flood_off { system("$ctl fault @{[SYS1]} sol-bulk=off >/dev/null 2>&1") }
+sub slow_and_stopped_clients {
+    my ($hostport, $tls, $how) = @_;
+    # every byte arrives, in order: 4 MB of numbered lines, none lost, doubled or damaged
+    my $s = flood_stream($hostport, $tls);
+    ok t_cmp($s->{status}, 101, "$how: bulk SOL upgrade");
+    my ($text, $bytes, $bad, $prev, $lines) = ('', 0, 0, undef, 0);
+    my $t_end = time + 15;
+    while ($bytes < 4_000_000 && time < $t_end) {
+        my ($op, $p) = ws_recv($s, 5);
+        last unless defined $op;
+        next unless $op == 2;
+        $bytes += length $p;
+        $text .= $p;
+        my @l = split /\r\n/, $text, -1;
+        $text = pop @l;
+        for (@l) {
+            if (/^amtsim bulk (\d{10}) ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234$/) {
+                $bad++ if defined $prev && $1 != $prev + 1;
+                $prev = $1;
+                $lines++;
+            } elsif (defined $prev) {
+                $bad++;   # before the first bulk line: the console's own output
+            }
+        }
+    }
+    ok t_cmp($lines > 40_000 && !$bad ? 1 : 0, 1, "$how: $lines consecutive bulk lines intact ($bad bad)");
+    bye($s);
+    flood_off();
+
+    # a client that stops reading: its input still reaches AMT, and the stream is
+    # given up after AmtRelayIdleTimeout (2 s) without progress
+    my $log_at = -s $log_file // 0;
+    $s = flood_stream($hostport, $tls);
+    my $t_open = time;
+    ok t_cmp($s->{status}, 101, "$how: bulk SOL; the client never reads from here on");
+    sleep 0.8;   # the host prints without pause: every buffer towards the client fills
+    my @c1 = stream_counters(SYS1, 'sol');
+    for (1 .. 10) { ws_send($s, 2, "\r" x 100); sleep 0.05 }   # Enter: leaves the console line empty
+    sleep 0.3;
+    my @c2 = stream_counters(SYS1, 'sol');
+    diag("$how, while stalled: to_amt $c1[0] -> $c2[0], to_client $c1[1] -> $c2[1]") if @c1 && @c2;
+    # (the kernel may still open the window a crack: a trickle, against megabytes before)
+    ok t_cmp(@c1 && @c2 && $c1[1] > 0 && $c2[1] - $c1[1] < $c1[1] / 10 ? 1 : 0, 1, "$how: output to the client is stalled (it reads nothing)");
+    ok t_cmp(@c1 && @c2 && $c2[0] >= $c1[0] + 1000 ? 1 : 0, 1, "$how: yet its 1000 typed bytes still went to AMT meanwhile");
+    # it keeps typing, so it is not idle: only the stall can end the stream
+    my $gone;
+    while (time - $t_open < 8) {
+        ws_send($s, 2, "\r") or last;
+        if (!stream_counters(SYS1, 'sol')) { $gone = time - $t_open; last }
+        sleep 0.2;
+    }
+    ok t_cmp(defined $gone && $gone >= 1.5 && $gone <= 5 ? 1 : 0, 1,
+             sprintf('%s: stalled stream given up after ~2 s without progress (%s s after the upgrade)', $how, $gone // 'not'));
+    flood_off();
+    close $s->{sock};
+    my $log = '';
+    if (open my $lf, '<', $log_file) { seek $lf, $log_at, 0; local $/; $log = <$lf> // ''; close $lf }
+    ok t_cmp($log =~ /relay stream ended: .*system=\Q@{[SYS1]}\E mode=sol .*close=1006 reason="client stopped reading/ ? 1 : 0,
+             1, "$how: one log line says the client stopped reading");
+    wait_stream_gone(SYS1, 'sol');
+    my $tok = get_token(SYS1, 'sol');
+    $s = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $tok);
+    ok t_cmp(sol_echo($s, word()), 1, "$how: the device takes a new SOL stream right after");
+    bye($s);
+
+    # a slow client (about 130 KB/s) under the same flood is slow, not stalled: it
+    # must keep its stream for 6 s, three times the idle time
+    $s = flood_stream($hostport, $tls);
+    ok t_cmp($s->{status}, 101, "$how: bulk SOL for a slow reader");
+    my ($got, $closed, $next_key) = (0, 0, 0);
+    my $t_slow = time;
+    while (time - $t_slow < 6) {
+        if (time >= $next_key) { ws_send($s, 2, "\r") or do { $closed = 1; last }; $next_key = time + 0.5 }
+        my $n = sysread($s->{sock}, my $chunk, 8192);
+        if (!$n) { $closed = 1; last }
+        $got += $n;
+        # a close frame (0x88) from the relay ends the test early
+        if (index($chunk, "\x88") >= 0 && !stream_counters(SYS1, 'sol')) { $closed = 1; last }
+        sleep 0.05;
+    }
+    diag(sprintf('%s, slow reader: %.0f KB in %.1f s', $how, $got / 1024, time - $t_slow));
+    ok t_cmp($closed ? 0 : 1, 1, "$how: a slow reader keeps its stream well past the idle time");
+    ok t_cmp($got > 300_000 ? 1 : 0, 1, sprintf('%s: and it kept receiving (%d KB)', $how, $got / 1024));
+    flood_off();
+    close $s->{sock};
 }
-diag(sprintf('slow reader: %.0f KB in %.1f s', $got / 1024, time - $t_slow));
-ok t_cmp($closed ? 0 : 1, 1, 'a slow reader keeps its stream well past the idle time');
-ok t_cmp($got > 300_000 ? 1 : 0, 1, sprintf('and it kept receiving (%d KB)', $got / 1024));
-system("$ctl fault @{[SYS1]} sol-bulk=off >/dev/null 2>&1");
-close $r->{sock};
+slow_and_stopped_clients($vh, 0, 'plain');
+slow_and_stopped_clients(vhost_hostport('relay_tls'), 1, 'TLS');
 
 # --- global cap: a private httpd with AmtRelayMaxStreams 2 ---
 my $devs = join '', map { "<AmtDevice $_->[0]>\n AmtHost $_->[1]\n AmtUser admin\n $_->[2]\n$_->[3]</AmtDevice>\n" }
