@@ -62,6 +62,9 @@ is($res->code, 429, 'asking again while the device is locked out -> 429');
 like($res->header('Retry-After') // '', qr/^[1-9]\d*$/, 'with Retry-After');
 is(RedfishClient::error_id($d), 'ServiceTemporarilyUnavailable', 'ServiceTemporarilyUnavailable');
 sleep 1 while time - $locked_at < 5;
+# the pause is as long as the server's KeepAliveTimeout: a reused connection could be
+# closed under the request (LWP then makes up a 500), so start a fresh one
+$rf->{ua}->conn_cache->drop;
 ($res) = $rf->post($rf->action_path($CCM, 'RequestKVMConsent'), $op3);
 is($res->code, 200, 'after the lock-out the device takes a request again');
 ($res) = $rf->post($rf->action_path($CCM, 'CancelKVMConsent'), $op3);

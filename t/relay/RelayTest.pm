@@ -126,13 +126,19 @@ sub vhost_hostport {
 # After a stream ends on the client side, the relay still ends the AMT session
 # before it frees the device's slot (AMT allows one SOL and one KVM): wait until
 # the status page no longer lists SYSTEM/MODE, so that the next upgrade is not a
-# (correct) 409. Returns 1 when gone within TIMEOUT seconds.
+# (correct) 409, and until the simulated device itself has let the session go (a
+# relay that hangs up mid-handshake closes TCP at once; the device notices a moment
+# later, and a stream opened in between would get a correct BUSY).
+# Returns 1 when gone within TIMEOUT seconds.
 sub wait_stream_gone {
     my ($system, $mode, $timeout) = @_;
     my $deadline = time + ($timeout // 5);
+    my $ctl = $ENV{AMTSIMCTL} && $ENV{AMTSIM_CONTROL} ? "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}" : undef;
     for (;;) {
         my $res = Apache::TestRequest::GET('/amt-relay-status?auto');
-        return 1 if $res->is_success && $res->content !~ /system=\Q$system\E mode=\Q$mode\E\b/i;
+        my $relay_free = $res->is_success && $res->content !~ /system=\Q$system\E mode=\Q$mode\E\b/i;
+        my $device_free = !$ctl || `$ctl state $system 2>/dev/null` !~ /^\Q$mode\E_active=[1-9]/m;
+        return 1 if $relay_free && $device_free;
         return 0 if time > $deadline;
         select undef, undef, undef, 0.1;
     }
