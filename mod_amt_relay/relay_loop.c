@@ -106,6 +106,50 @@ static long client_unacked(apr_socket_t *s)
     return -1;
 }
 
+/* Watches a client while the core holds bytes for it: one that takes none of them
+ * for stall_ms is given up on. Progress is poll saying its socket drained, or the
+ * kernel's queue towards it shrinking between turns. */
+typedef struct client_watch {
+    uint64_t stall_ms;
+    uint64_t since;  /* last progress while bytes waited (ms); 0: nothing waits */
+    long unacked;    /* the kernel's queue after the last turn's writes; -1: unknown */
+} client_watch;
+
+/* Before a turn writes anything: has the client acknowledged bytes since the last? */
+static int watch_acked(const client_watch *w, apr_socket_t *s)
+{
+    return w->since && w->unacked >= 0 && client_unacked(s) < w->unacked;
+}
+
+/* After a turn's writes. Returns 1 when the client is to be given up on. */
+static int watch_update(client_watch *w, apr_socket_t *s, int pending, int progress, uint64_t now)
+{
+    if (!pending) {
+        w->since = 0;
+        w->unacked = -1;
+        return 0;
+    }
+    w->unacked = client_unacked(s);
+    if (!w->since || progress)
+        w->since = now;
+    return now - w->since >= w->stall_ms;
+}
+
+/* Shortens a poll timeout so that the watch looks at the socket's queue a few
+ * times a second and wakes up when the client's time is up. */
+static apr_interval_time_t watch_timeout(const client_watch *w, apr_interval_time_t timeout,
+                                         uint64_t now)
+{
+    uint64_t waited, left;
+    if (!w->since)
+        return timeout;
+    waited = now - w->since;
+    left = waited < w->stall_ms ? w->stall_ms - waited : 0;
+    if (left > 250)
+        left = 250;
+    return timeout > (apr_interval_time_t)left * 1000 ? (apr_interval_time_t)left * 1000 : timeout;
+}
+
 /* Asks the last filter (the core) to write what it holds without blocking, as
  * mod_proxy's tunnel does in 2.4 (a NULL brigade). Returns 1 while bytes remain. */
 static int push_client_pending(conn_rec *c, relay_pump *pump)
@@ -231,16 +275,13 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
     /* what the last poll said, and whether a side may hold bytes poll cannot see;
        both start "yes" so that the first turn reads both sides */
     int client_readable = 1, client_more = 1, amt_ready = 1, amt_more = 1;
-    /* client output the core still holds, since when the client last made progress
-       (ms), whether the last poll said its socket drained, and how much the kernel
-       still held for it: a client that takes nothing for the idle time (the
+    /* whether the core still holds client output, whether the last poll said the
+       client socket drained; a client that takes nothing for the idle time (the
        server's Timeout if that is off) is given up on */
     int client_pending = 0, client_drained = 0, client_writable;
-    uint64_t pending_since = 0;
-    long last_unacked = -1;
+    client_watch watch = { pump->lim.idle_ms ? pump->lim.idle_ms
+                                             : (uint64_t)apr_time_as_msec(r->server->timeout), 0, -1 };
     apr_size_t chunk = client_chunk(c);
-    uint64_t stall_ms = pump->lim.idle_ms ? pump->lim.idle_ms
-                                          : (uint64_t)apr_time_as_msec(r->server->timeout);
 
     for (;;) {
         apr_pollfd_t pfd[2];
@@ -249,11 +290,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         int amt_blocked;
         unsigned timer;
         apr_interval_time_t timeout;
-
-        /* what the kernel held for the client at the end of the last turn, against
-           now, before this turn writes more: a drop means the client acknowledged */
-        int client_acked = client_pending && last_unacked >= 0 &&
-                           client_unacked(csock) < last_unacked;
+        int client_acked = watch_acked(&watch, csock); /* before this turn writes more */
 
         if (!pump->client_eof && (client_readable || client_more))
             client_more = drain_client(r, pump, bbin, &from_client);
@@ -275,17 +312,9 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         relay_pump_run(pump, now_ms()); /* writes freed room: maybe more to do */
         amt_blocked = write_amt(pump, be) || amt_blocked;
         client_pending = write_client(r, pump, bbout, chunk, client_writable);
-        if (!client_pending) {
-            pending_since = 0;
-            last_unacked = -1;
-        } else {
-            last_unacked = client_unacked(csock);
-            if (!pending_since || client_drained || client_acked)
-                pending_since = now_ms();
-        }
-        if (client_pending && now_ms() - pending_since >= stall_ms) {
+        if (watch_update(&watch, csock, client_pending, client_drained || client_acked, now_ms())) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "relay: client read nothing for %"
-                          APR_UINT64_T_FMT " ms, giving up on it", (apr_uint64_t)stall_ms);
+                          APR_UINT64_T_FMT " ms, giving up on it", (apr_uint64_t)watch.stall_ms);
             c->aborted = 1; /* nothing more goes to this socket, not even at teardown */
             relay_pump_client_stalled(pump);
             client_pending = 0;
@@ -331,14 +360,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         timeout = (apr_interval_time_t)timer * 1000;
         if (be->sock && relay_backend_pending(be) && relay_pump_amt_room(pump) > 0)
             timeout = 0; /* TLS bytes already decrypted: poll would not see them */
-        if (client_pending) {
-            uint64_t waited = now_ms() - pending_since;
-            uint64_t left = waited < stall_ms ? stall_ms - waited : 0;
-            if (left > 250)
-                left = 250; /* look at the socket's queue a few times a second */
-            if (timeout > (apr_interval_time_t)left * 1000)
-                timeout = (apr_interval_time_t)left * 1000;
-        }
+        timeout = watch_timeout(&watch, timeout, now_ms());
         if (npfd == 0) {
             /* both sides are waiting on the pump's own timers */
             apr_sleep(timeout > 0 ? (timeout < 50000 ? timeout : 50000) : 1000);

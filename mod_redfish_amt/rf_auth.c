@@ -167,12 +167,6 @@ int rf_login_check(rf_req *q, const char *user, const char *password)
     return role;
 }
 
-int rf_auth_unavailable(rf_req *q)
-{
-    apr_table_setn(q->r->headers_out, "Retry-After", "10");
-    return rf_error(q, HTTP_SERVICE_UNAVAILABLE, "ServiceTemporarilyUnavailable", "10");
-}
-
 int rf_unauthorized(rf_req *q)
 {
     /* A browser shows its own Basic-auth dialog on any 401 that carries a Basic
@@ -224,7 +218,7 @@ int rf_authenticate(rf_req *q)
         role = rf_login_check(q, decoded, colon + 1);
         memset(colon + 1, 0, strlen(colon + 1));
         if (role == -2)
-            return rf_auth_unavailable(q);
+            return rf_unavailable(q, RF_AUTH_SOURCE_RETRY_S);
         if (role < 0)
             return rf_unauthorized(q);
         q->user = decoded;

@@ -12,10 +12,11 @@ int rf_authenticate(rf_req *q);
 /* Sends 401 NoValidSession, with a `WWW-Authenticate: Basic` challenge unless the
  * request carries `X-Requested-With: XMLHttpRequest` (no browser login popup). */
 int rf_unauthorized(rf_req *q);
-/* The authentication source (LDAP server, DBM file...) failed, not the user: 503
- * ServiceTemporarilyUnavailable with Retry-After, so that clients retry instead of
- * treating it as a bad password or a server bug. */
-int rf_auth_unavailable(rf_req *q);
+/* When the authentication source (LDAP server, DBM file...) fails, not the user,
+ * a login gets rf_unavailable (503 ServiceTemporarilyUnavailable) with this
+ * Retry-After, so that clients retry instead of treating it as a bad password or a
+ * server bug. */
+#define RF_AUTH_SOURCE_RETRY_S 10
 
 /* Checks user/password (with throttling of repeated failures) and finds the role.
  * Returns the role (>= 0), or -1 for bad credentials / no role, -2 on an internal error. */

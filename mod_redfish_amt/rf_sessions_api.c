@@ -157,7 +157,7 @@ static int login(rf_req *q)
     role = rf_login_check(q, json_string_value(juser), password);
     OPENSSL_cleanse(password, strlen(password));
     if (role == -2)
-        return rf_auth_unavailable(q);
+        return rf_unavailable(q, RF_AUTH_SOURCE_RETRY_S);
     if (role < 0)
         return rf_unauthorized(q);
     rc = rf_session_create(json_string_value(juser), role, q->r->useragent_ip,

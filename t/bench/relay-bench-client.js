@@ -29,15 +29,16 @@ function procs() {
     return out;
 }
 // CPU seconds of a process and all its descendants (httpd parent + children,
-// websockify + forks); field 'uticks' gives the user-space part only
-function treeCpu(root, field = 'ticks') {
+// websockify + forks), in all and in user space, from one walk of /proc
+function treeCpuSplit(root) {
     const all = procs(), kids = new Map();
     for (const p of all) { if (!kids.has(p.ppid)) kids.set(p.ppid, []); kids.get(p.ppid).push(p); }
-    let t = 0;
+    let t = 0, u = 0;
     const stack = all.filter(p => p.pid === root);
-    while (stack.length) { const p = stack.pop(); t += p[field]; for (const k of kids.get(p.pid) || []) stack.push(k); }
-    return t / HZ;
+    while (stack.length) { const p = stack.pop(); t += p.ticks; u += p.uticks; for (const k of kids.get(p.pid) || []) stack.push(k); }
+    return { all: t / HZ, user: u / HZ };
 }
+const treeCpu = root => treeCpuSplit(root).all;
 
 // ---------- Redfish tokens ----------
 let session = null;
@@ -192,13 +193,14 @@ async function throughput(kind) {
     });
     await sleep(500); // warm-up
     const pid = kind === 'websockify' ? cfg.websockify_pid : cfg.httpd_pid;
-    const c0 = treeCpu(pid), u0 = treeCpu(pid, 'uticks'), b0 = cfg.bridge_pid ? treeCpu(cfg.bridge_pid) : 0, me0 = process.cpuUsage();
+    const p0 = treeCpuSplit(pid), b0 = cfg.bridge_pid ? treeCpu(cfg.bridge_pid) : 0, me0 = process.cpuUsage();
     const s0 = treeCpu(cfg.bulk_sim_pid);
     counting = true; t0 = now();
     await sleep(cfg.tput_seconds * 1000);
     counting = false;
     const dt = (now() - t0) / 1000;
-    const cpu = treeCpu(pid) - c0, ucpu = treeCpu(pid, 'uticks') - u0, bcpu = cfg.bridge_pid ? treeCpu(cfg.bridge_pid) - b0 : 0;
+    const p1 = treeCpuSplit(pid), cpu = p1.all - p0.all, ucpu = p1.user - p0.user;
+    const bcpu = cfg.bridge_pid ? treeCpu(cfg.bridge_pid) - b0 : 0;
     const me = process.cpuUsage(me0), scpu = treeCpu(cfg.bulk_sim_pid) - s0;
     s.close();
     await Promise.race([p.closed, sleep(2000)]);
