@@ -289,6 +289,13 @@ void amt_client_init(amt_client *c, amt_mode mode, amt_creds creds)
     queue(c, m, amt_build_start(m, mode));
 }
 
+void amt_client_restart(amt_client *c)
+{
+    int hold = c->hold_busy;
+    amt_client_init(c, c->mode, c->creds);
+    c->hold_busy = hold;
+}
+
 int amt_client_running(const amt_client *c)
 {
     return c->state == AMT_C_SOL_RUN || c->state == AMT_C_KVM_RUN;
@@ -324,6 +331,10 @@ static size_t client_msg(amt_client *c, const uint8_t *m, size_t l, amt_result *
     case AMT_C_START:
         if (t != AMT_START_SESSION_REPLY)
             break;
+        if (m[1] == AMT_SESSION_BUSY && c->hold_busy) {
+            *res = AMT_R_BUSY;
+            return l;
+        }
         if (m[1] != AMT_SESSION_OK) {
             uint16_t code;
             const char *why;
@@ -536,6 +547,21 @@ void amt_icpt_init(amt_icpt *ic, amt_mode mode, amt_creds creds)
     ic->creds = creds;
 }
 
+size_t amt_icpt_restart(amt_icpt *ic, uint8_t *out, size_t cap)
+{
+    amt_icpt again;
+    if (!ic->started || cap < sizeof(ic->start_msg))
+        return 0;
+    amt_icpt_init(&again, ic->mode, ic->creds);
+    again.hold_busy = ic->hold_busy;
+    again.started = 1;
+    again.client_msgs = 1;
+    memcpy(again.start_msg, ic->start_msg, sizeof(again.start_msg));
+    *ic = again;
+    memcpy(out, ic->start_msg, sizeof(ic->start_msg));
+    return sizeof(ic->start_msg);
+}
+
 static size_t icpt_fail(amt_icpt *ic, amt_result *res, uint16_t code, const char *why)
 {
     if (!ic->fail_reason) {
@@ -577,6 +603,7 @@ size_t amt_icpt_from_client(amt_icpt *ic, const uint8_t *in, size_t len, uint8_t
         if (ic->started || memcmp(in + 4, want + 4, 4) != 0)
             return icpt_fail(ic, res, 1008, "session type does not match the token's mode");
         memcpy(out, in, 8);
+        memcpy(ic->start_msg, in, 8);
         n = 8;
         ic->started = 1;
         break;
@@ -619,6 +646,7 @@ size_t amt_icpt_from_client(amt_icpt *ic, const uint8_t *in, size_t len, uint8_t
     default:
         return icpt_fail(ic, res, 1002, "unexpected message from the client before authentication");
     }
+    ic->client_msgs++;
     *out_len = n;
     *res = AMT_R_OK;
     return (size_t)l;
@@ -652,6 +680,14 @@ size_t amt_icpt_from_amt(amt_icpt *ic, const uint8_t *in, size_t len, size_t roo
     *res = AMT_R_OK;
     switch (in[0]) {
     case AMT_START_SESSION_REPLY:
+        /* held only while AMT has nothing of the browser's but the start, which
+           restart can replay; a client that ran ahead sees the BUSY itself */
+        if (in[1] == AMT_SESSION_BUSY && ic->hold_busy && ic->started && ic->client_msgs == 1) {
+            *fwd = NULL;
+            *fwd_len = 0;
+            *res = AMT_R_BUSY;
+            break;
+        }
         if (in[1] != AMT_SESSION_OK) {
             uint16_t code;
             const char *why;

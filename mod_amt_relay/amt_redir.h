@@ -48,7 +48,10 @@ typedef enum {
     AMT_R_OK = 0,  /* progressed (consumed input and/or produced output) */
     AMT_R_MORE,    /* need more input, or the destination is full: nothing done */
     AMT_R_FAIL,    /* the session cannot go on: see fail_code / fail_reason */
-    AMT_R_DONE     /* the AMT session ended cleanly */
+    AMT_R_DONE,    /* the AMT session ended cleanly */
+    AMT_R_BUSY     /* AMT answered the session start with BUSY and the caller asked to
+                      hold that (hold_busy): nothing was passed on; connect again and
+                      call amt_client_restart / amt_icpt_restart */
 } amt_result;
 
 /* ---- codec ------------------------------------------------------------------ */
@@ -122,9 +125,13 @@ typedef struct amt_client {
     size_t out_len;
     uint16_t fail_code;        /* WebSocket close code for the client */
     const char *fail_reason;   /* static text, no secrets */
+    int hold_busy;             /* set by the caller: BUSY at the start is AMT_R_BUSY */
 } amt_client;
 
 void amt_client_init(amt_client *c, amt_mode mode, amt_creds creds);
+/* After AMT_R_BUSY, on the new connection: starts over (the session start is queued
+ * again), keeping the credentials and hold_busy. */
+void amt_client_restart(amt_client *c);
 
 /* Consumes AMT bytes: at most one protocol message, or one slice of raw payload.
  * *user and *user_len receive a slice of `in` to pass on to the WebSocket client
@@ -164,9 +171,16 @@ typedef struct amt_icpt {
     amt_auth_state auth;
     uint16_t fail_code;
     const char *fail_reason;
+    int hold_busy;      /* set by the caller: BUSY at the start is AMT_R_BUSY, provided
+                           the client has sent nothing after its session start */
+    int client_msgs;    /* messages passed to AMT before authentication */
+    uint8_t start_msg[8]; /* the client's session start, to send again after BUSY */
 } amt_icpt;
 
 void amt_icpt_init(amt_icpt *ic, amt_mode mode, amt_creds creds);
+/* After AMT_R_BUSY, on the new connection: writes the client's session start again
+ * to out (cap >= 8) and returns its length; the browser never saw the BUSY. */
+size_t amt_icpt_restart(amt_icpt *ic, uint8_t *out, size_t cap);
 
 /* Client -> AMT. Before authentication, exactly one whole message is examined and
  * written (possibly rewritten) to out (cap must be >= AMT_AUTH_MSG_MAX to always

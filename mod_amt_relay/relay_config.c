@@ -15,6 +15,7 @@ void *relay_create_server_config(apr_pool_t *p, server_rec *s)
     c->idle_timeout = RELAY_DEFAULT_IDLE;
     c->connect_timeout = RELAY_DEFAULT_CONNECT;
     c->ping_interval = RELAY_DEFAULT_PING;
+    c->busy_wait = RELAY_DEFAULT_BUSY_WAIT;
     c->max_message = RELAY_DEFAULT_MAX_MESSAGE;
     c->buffer_size = RELAY_DEFAULT_BUFFER;
     return c;
@@ -28,6 +29,7 @@ void *relay_merge_server_config(apr_pool_t *p, void *basev, void *addv)
     PICK(idle_timeout, idle_set);
     PICK(connect_timeout, connect_set);
     PICK(ping_interval, ping_set);
+    PICK(busy_wait, busy_wait_set);
     PICK(max_message, max_message_set);
     PICK(buffer_size, buffer_set);
 #undef PICK
@@ -72,8 +74,10 @@ static const char *set_seconds(cmd_parms *cmd, void *d, const char *arg)
     apr_int64_t v;
     const char *err;
     const char *name = cmd->cmd->name;
-    int allow_zero = !strcasecmp(name, "AmtRelayPingInterval");
-    if ((err = parse_num(cmd, arg, allow_zero ? 0 : 1, 86400, &v)))
+    int busy = !strcasecmp(name, "AmtRelayBusyWait");
+    int allow_zero = busy || !strcasecmp(name, "AmtRelayPingInterval");
+    /* a client waits in silence meanwhile: a minute is already long */
+    if ((err = parse_num(cmd, arg, allow_zero ? 0 : 1, busy ? 60 : 86400, &v)))
         return err;
     if (!strcasecmp(name, "AmtRelayIdleTimeout")) {
         c->idle_timeout = apr_time_from_sec(v);
@@ -81,6 +85,9 @@ static const char *set_seconds(cmd_parms *cmd, void *d, const char *arg)
     } else if (!strcasecmp(name, "AmtRelayConnectTimeout")) {
         c->connect_timeout = apr_time_from_sec(v);
         c->connect_set = 1;
+    } else if (busy) {
+        c->busy_wait = apr_time_from_sec(v);
+        c->busy_wait_set = 1;
     } else {
         c->ping_interval = apr_time_from_sec(v);
         c->ping_set = 1;
@@ -128,6 +135,9 @@ const command_rec relay_cmds[] = {
                   "seconds allowed for the TCP/TLS connection to AMT (default 5)"),
     AP_INIT_TAKE1("AmtRelayPingInterval", set_seconds, NULL, RSRC_CONF,
                   "seconds of client silence before a WebSocket ping; 0 = never (default 30)"),
+    AP_INIT_TAKE1("AmtRelayBusyWait", set_seconds, NULL, RSRC_CONF,
+                  "seconds to keep asking an AMT that answers BUSY at the session start "
+                  "before closing with 1013; 0 = do not ask again (default 3)"),
     AP_INIT_TAKE1("AmtRelayMaxMessage", set_bytes, NULL, RSRC_CONF,
                   "largest WebSocket message accepted from a client, bytes (default 262144)"),
     AP_INIT_TAKE1("AmtRelayBufferSize", set_bytes, NULL, RSRC_CONF,

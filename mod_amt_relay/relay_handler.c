@@ -67,12 +67,13 @@ static void log_stream(request_rec *r, const relay_slot *meta, const relay_pump 
 {
     apr_time_t dur = apr_time_now() - started;
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
-                  "relay stream ended: user=%s client=%s system=%s mode=%s dialect=%s%s "
+                  "relay stream ended: user=%s client=%s system=%s mode=%s dialect=%s%s%s "
                   "duration=%" APR_TIME_T_FMT ".%03ds client_in=%" APR_UINT64_T_FMT
                   " client_out=%" APR_UINT64_T_FMT " amt_in=%" APR_UINT64_T_FMT
                   " amt_out=%" APR_UINT64_T_FMT " close=%u reason=\"%s\"",
                   meta->user, meta->client, meta->system_id, meta->mode, meta->dialect,
                   insecure ? " tls=unverified" : "",
+                  p->amt_busy_retries ? apr_psprintf(r->pool, " amt_busy=%u", p->amt_busy_retries) : "",
                   apr_time_sec(dur), (int)(apr_time_msec(dur)),
                   (apr_uint64_t)p->client_bytes_in, (apr_uint64_t)p->client_bytes_out,
                   (apr_uint64_t)p->amt_bytes_in, (apr_uint64_t)p->amt_bytes_out,
@@ -214,6 +215,7 @@ int relay_handler(request_rec *r)
     lim.idle_ms = (unsigned)apr_time_as_msec(conf->idle_timeout);
     lim.ping_ms = (unsigned)apr_time_as_msec(conf->ping_interval);
     lim.close_wait_ms = 1500; /* the client hears about an AMT exit within 2 s */
+    lim.busy_wait_ms = (unsigned)apr_time_as_msec(conf->busy_wait);
     creds.user = amt_s(dev->user);
     creds.password = amt_s(dev->password);
     creds.plain_ok = be.ssl != NULL; /* type 1 only inside TLS (amt_redir.h) */
@@ -246,7 +248,7 @@ int relay_handler(request_rec *r)
     ap_send_interim_response(r, 1);
     memset(token, 0, sizeof(token));
 
-    relay_loop_run(r, pump, &be, slot);
+    relay_loop_run(r, pump, &be, slot, dev, conf->connect_timeout);
     log_stream(r, &meta, pump, meta.started, be.insecure);
     rc = OK;
     return rc;

@@ -265,7 +265,25 @@ static int write_amt(relay_pump *pump, relay_backend *be)
     return 0;
 }
 
-void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_slot *slot)
+/* The pump held a BUSY answer and it is time to ask AMT again: a new connection
+ * (the old one was closed when the pump made it closable). Blocks for at most the
+ * connect timeout, as the first connection did before the upgrade. */
+static void reconnect_amt(request_rec *r, relay_pump *pump, relay_backend *be, const amt_device *dev,
+                          apr_interval_time_t connect_timeout)
+{
+    const char *why = NULL;
+    int ok;
+    if (be->sock)
+        relay_backend_close(be);
+    ok = relay_backend_connect(be, dev, connect_timeout, r->pool, &why) == 0;
+    if (!ok)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "relay: AMT was busy, asking again failed: %s",
+                      why ? why : "?");
+    relay_pump_amt_reconnected(pump, now_ms(), ok);
+}
+
+void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_slot *slot,
+                    const amt_device *dev, apr_interval_time_t connect_timeout)
 {
     conn_rec *c = r->connection;
     apr_socket_t *csock = ap_get_conn_socket(c);
@@ -301,6 +319,10 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
                 relay_pump_client_eof(pump);
         } else {
             idle_wakeups = 0;
+        }
+        if (relay_pump_amt_reconnect_due(pump, now_ms())) {
+            reconnect_amt(r, pump, be, dev, connect_timeout);
+            amt_ready = amt_more = 1;
         }
         if (amt_ready || amt_more || relay_backend_pending(be))
             amt_more = read_amt(pump, be);

@@ -11,7 +11,10 @@
 #include "relay_pump.h"
 #include "relay_registry.h"
 
-/* Runs until the stream is over. slot (may be NULL) receives the byte counters. */
-void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_slot *slot);
+/* Runs until the stream is over. slot (may be NULL) receives the byte counters.
+ * dev and connect_timeout are for connecting to AMT again after a BUSY the pump
+ * holds (relay_pump_amt_reconnect_due). */
+void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_slot *slot,
+                    const amt_device *dev, apr_interval_time_t connect_timeout);
 
 #endif

@@ -183,8 +183,9 @@ static void stop_amt(relay_pump *p)
         return;
     p->amt_stopping = 1;
     p->amt_deadline = p->now + p->lim.close_wait_ms;
-    if (p->amt_eof) {
-        p->amt_finished = 1;
+    if (p->amt_eof || p->amt_waiting) {
+        p->amt_finished = 1; /* no AMT session to end */
+        p->amt_waiting = 0;
         return;
     }
     if (p->dialect == RELAY_PLAIN) {
@@ -275,6 +276,8 @@ void relay_pump_client_stalled(relay_pump *p)
 
 size_t relay_pump_amt_room(const relay_pump *p)
 {
+    if (p->amt_waiting)
+        return 0; /* what the dropped connection still says is not wanted */
     if (p->amt_eof || p->amt_finished)
         return p->amt_eof ? 0 : (p->amt_stopping ? p->ain.cap - p->ain.len : 0);
     return p->ain.cap - p->ain.len;
@@ -307,9 +310,56 @@ void relay_pump_amt_in(relay_pump *p, const uint8_t *data, size_t len)
 
 void relay_pump_amt_eof(relay_pump *p, int error)
 {
-    if (p->amt_eof)
-        return;
+    if (p->amt_eof || p->amt_waiting)
+        return; /* a connection that is being dropped after a BUSY may end as it likes */
     p->amt_eof = error ? 2 : 1;
+}
+
+/* ---- AMT busy at the session start ----------------------------------------------------
+ * Asked again every BUSY_RETRY_MS until lim.busy_wait_ms has passed since the first
+ * BUSY (busy_until); the answer after that goes to the client as it is (1013). */
+#define BUSY_RETRY_MS 250u
+
+static int hold_busy(const relay_pump *p)
+{
+    return p->lim.busy_wait_ms && p->state == PUMP_OPEN && !p->amt_stopping &&
+           (!p->busy_until || p->now < p->busy_until);
+}
+
+static void amt_busy(relay_pump *p)
+{
+    uint64_t left;
+    if (!p->busy_until)
+        p->busy_until = p->now + p->lim.busy_wait_ms; /* never 0: busy_wait_ms > 0 here */
+    left = p->busy_until - p->now;
+    p->amt_retry_at = p->now + (left < BUSY_RETRY_MS ? left : BUSY_RETRY_MS);
+    p->amt_waiting = 1;
+    p->amt_busy_retries++;
+    p->ain.len = p->ain.off = 0;
+    p->toamt.len = p->toamt.off = 0;
+}
+
+int relay_pump_amt_reconnect_due(const relay_pump *p, uint64_t now_ms)
+{
+    return p->amt_waiting && p->state == PUMP_OPEN && now_ms >= p->amt_retry_at;
+}
+
+void relay_pump_amt_reconnected(relay_pump *p, uint64_t now_ms, int ok)
+{
+    p->amt_waiting = 0;
+    p->last_amt_rx = now_ms;
+    if (!ok) {
+        p->now = now_ms;
+        p->amt_eof = 2;
+        start_close(p, WS_CLOSE_INTERNAL, "AMT busy, then unreachable when asked again");
+        return;
+    }
+    if (p->dialect == RELAY_PLAIN) {
+        amt_client_restart(&p->cl);
+        take_client_out(p);
+    } else {
+        p->toamt.len += amt_icpt_restart(&p->ic, rb_tail(&p->toamt), rb_free(&p->toamt));
+    }
 }
 
 /* ---- the work ------------------------------------------------------------------------ */
@@ -369,7 +419,9 @@ static void client_frames(relay_pump *p)
 static void client_to_amt(relay_pump *p)
 {
     take_client_out(p);
-    while (p->upay.len && !p->amt_eof && !p->amt_stopping) {
+    /* while a BUSY is held, client bytes wait: after the restart they must follow
+       the session start that is sent again */
+    while (p->upay.len && !p->amt_eof && !p->amt_stopping && !p->amt_waiting) {
         size_t used, olen = 0;
         size_t room = rb_free(&p->toamt);
         if (p->dialect == RELAY_PLAIN) {
@@ -408,11 +460,17 @@ static void amt_to_client(relay_pump *p)
         if (p->dialect == RELAY_PLAIN) {
             /* after a close, keep parsing AMT's bytes (for 0x23) but drop payload */
             size_t eff = room ? room : (p->amt_stopping ? p->ain.len : 0);
+            p->cl.hold_busy = hold_busy(p);
             used = amt_client_from_amt(&p->cl, rb_data(&p->ain), p->ain.len, eff, &u, &ul, &res);
             take_client_out(p);
         } else {
             size_t eff = room ? room : (p->amt_stopping ? p->ain.len : 0);
+            p->ic.hold_busy = hold_busy(p);
             used = amt_icpt_from_amt(&p->ic, rb_data(&p->ain), p->ain.len, eff, &u, &ul, &res);
+        }
+        if (res == AMT_R_BUSY) {
+            amt_busy(p);
+            return;
         }
         if (ul && room)
             frame_append(p, u, ul);
@@ -496,7 +554,7 @@ void relay_pump_run(relay_pump *p, uint64_t now_ms)
        side), so its silence is ours, not its own: it is not idle. */
     if (p->cin.len == p->cin.cap)
         p->last_client_rx = now_ms;
-    if (p->ain.len == p->ain.cap)
+    if (p->ain.len == p->ain.cap || p->amt_waiting)
         p->last_amt_rx = now_ms;
     if (p->state == PUMP_DONE)
         return;
@@ -549,7 +607,7 @@ void relay_pump_amt_sent(relay_pump *p, size_t n)
 
 int relay_pump_amt_closable(const relay_pump *p)
 {
-    return p->amt_eof || (p->amt_finished && p->toamt.len == 0);
+    return p->amt_eof || p->amt_waiting || (p->amt_finished && p->toamt.len == 0);
 }
 
 int relay_pump_done(const relay_pump *p)
@@ -570,6 +628,8 @@ unsigned relay_pump_next_timer(const relay_pump *p, uint64_t now_ms)
         }
         if (p->lim.ping_ms && p->next_ping < next)
             next = p->next_ping;
+        if (p->amt_waiting && p->amt_retry_at < next)
+            next = p->amt_retry_at;
         if (p->dialect == RELAY_PLAIN && p->cl.state == AMT_C_SOL_RUN) {
             t = p->cl.next_heartbeat_ms ? p->cl.next_heartbeat_ms : now_ms + 1;
             if (t < next) next = t;

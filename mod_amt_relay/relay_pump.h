@@ -30,6 +30,7 @@ typedef struct relay_limits {
     unsigned idle_ms;      /* no bytes from a side for this long ends the stream */
     unsigned ping_ms;      /* WebSocket ping after this much client silence */
     unsigned close_wait_ms;/* how long to wait for the peer's close / AMT's goodbye */
+    unsigned busy_wait_ms; /* AMT BUSY at the session start: keep asking this long */
 } relay_limits;
 
 enum { PUMP_OPEN = 0, PUMP_ENDING, PUMP_DONE };
@@ -53,6 +54,9 @@ typedef struct relay_pump {
     int amt_eof, amt_stopping, amt_finished;
     uint64_t now, close_deadline, amt_deadline;
     uint64_t last_client_rx, last_amt_rx, next_ping;
+    int amt_waiting;            /* BUSY held: the AMT connection is to be made again */
+    uint64_t busy_until, amt_retry_at; /* 0: no BUSY yet / none due */
+    unsigned amt_busy_retries;  /* how often AMT said BUSY before it took the session */
     int client_rx_pending, amt_rx_pending;
     uint16_t end_code;          /* close code that ended the stream (for the log) */
     char end_reason[128];       /* why it ended (static texts; no secrets) */
@@ -92,6 +96,14 @@ const uint8_t *relay_pump_client_out(const relay_pump *p, size_t *len);
 void relay_pump_client_sent(relay_pump *p, size_t n);
 const uint8_t *relay_pump_amt_out(const relay_pump *p, size_t *len);
 void relay_pump_amt_sent(relay_pump *p, size_t n);
+
+/* AMT said BUSY at the session start and lim.busy_wait_ms has not run out (a
+ * session that just ended is often still being torn down on the device): the glue
+ * closes the AMT connection (relay_pump_amt_closable says so), connects again once
+ * relay_pump_amt_reconnect_due, then calls relay_pump_amt_reconnected with ok = 1,
+ * or ok = 0 if the connection failed. The client sees nothing of it meanwhile. */
+int relay_pump_amt_reconnect_due(const relay_pump *p, uint64_t now_ms);
+void relay_pump_amt_reconnected(relay_pump *p, uint64_t now_ms, int ok);
 
 /* The AMT connection may be closed (its goodbye, if any, has been written). */
 int relay_pump_amt_closable(const relay_pump *p);

@@ -93,6 +93,7 @@ struct device {
     struct knobs knobs;
     /* live counters */
     unsigned long wsman_calls, wsman_401, redir_sessions, redir_auth_fail;
+    unsigned long redir_busy;  /* session starts answered BUSY */
     unsigned long redir_plain_logins; /* type-1 logins received: a password sent in clear */
     int sol_active, kvm_active, ider_active, wsman_conns;
     /* digest nonces issued on the WS-Man port (ring) */

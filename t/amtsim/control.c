@@ -47,9 +47,9 @@ static void cmd_state(struct device *d, struct sbuf *o)
               d->redir_state & 1 ? "on" : "off", d->listener ? "on" : "off",
               power_name(d->power_state), d->power_state);
     sb_printf(o, "wsman_calls=%lu\nwsman_401=%lu\nredir_sessions=%lu\nredir_auth_fail=%lu\n"
-                 "redir_plain_logins=%lu\n",
+                 "redir_plain_logins=%lu\nredir_busy=%lu\n",
               d->wsman_calls, d->wsman_401, d->redir_sessions, d->redir_auth_fail,
-              d->redir_plain_logins);
+              d->redir_plain_logins, d->redir_busy);
     sb_printf(o, "sol_active=%d\nkvm_active=%d\nwsman_conns=%d\nrealm=%s\nfw=%s\n", d->sol_active,
               d->kvm_active, d->wsman_conns, d->realm, d->fw);
     const struct knobs *k = &d->knobs;
@@ -119,7 +119,7 @@ static void run(char *line, struct sbuf *o)
             sb_puts(o, "ok\n");
     } else if (!strcmp(argv[0], "reset-stats")) {
         pthread_mutex_lock(&d->lock);
-        d->wsman_calls = d->wsman_401 = d->redir_sessions = d->redir_auth_fail = 0;
+        d->wsman_calls = d->wsman_401 = d->redir_sessions = d->redir_auth_fail = d->redir_busy = 0;
         pthread_mutex_unlock(&d->lock);
         sb_puts(o, "ok\n");
     } else if (!strcmp(argv[0], "type") && argc >= 3) {

@@ -183,6 +183,8 @@ void redir_serve(struct conn *c)
                 status = 3;
             else if (k != K_SOL ? optin_needed(d, k == K_KVM) : optin_needed(d, false))
                 status = d->knobs.consent_status;
+            if (status == 2)
+                d->redir_busy++;
             if (status == 0) {
                 (*active_counter(d, k))++;
                 d->redir_sessions++;

@@ -85,13 +85,18 @@ my @cases = (
      qr/RedfishTrustedProxy: 'proxy\.example' is not an IP address or address\/prefix-length/, 1],
     ['trusted proxy with a bad prefix length', "RedfishTrustedProxy 10.0.0.0/33",
      qr/RedfishTrustedProxy: '10\.0\.0\.0\/33' is not an IP address/, 1],
+    # the fifth field loads mod_amt_relay too
+    ['relay BUSY wait over a minute', "AmtRelayBusyWait 61",
+     qr/AmtRelayBusyWait: '61' is not a number between 0 and 60/, 1, 1],
+    ['relay BUSY wait with a unit', "AmtRelayIdleTimeout 60\nAmtRelayBusyWait 3s",
+     qr/AmtRelayBusyWait: '3s' is not a number between 0 and 60/, 2, 1],
 );
 
 plan tests => 3 * @cases + 4;
 
 for my $c (@cases) {
-    my ($name, $body, $re, $offset) = @$c;
-    my ($rc, $out, $file, $head) = check_conf($body);
+    my ($name, $body, $re, $offset, $relay) = @$c;
+    my ($rc, $out, $file, $head) = check_conf($body, $relay);
     my $line = $head + $offset;
     ok t_cmp($rc, qr/^[1-9]/, "$name: httpd -t fails");
     ok t_cmp($out, qr/line $line of \Q$file\E/, "$name: names file and line $line");
@@ -104,7 +109,7 @@ my ($rc, $out) = check_conf(join("\n",
     device($id, 'AmtHost 127.0.0.2', 'AmtUser admin', "AmtPasswordFile $good_pw"),
     device('8c3f1e52-0000-4000-8000-0000000000ab', 'AmtHost amt.example', 'AmtUser admin',
            'AmtPassword x', 'AmtTLS on', "AmtTLSPin sha256/$pin", 'AmtRedirectionPort 17995'),
-    'RedfishTrustedProxy 127.0.0.1 10.0.0.0/8 ::1 fd00::/8'), 1);
+    'RedfishTrustedProxy 127.0.0.1 10.0.0.0/8 ::1 fd00::/8', 'AmtRelayBusyWait 0'), 1);
 ok t_cmp($rc, 0, 'valid devices pass httpd -t') or diag $out;
 ok t_cmp($out, qr/Syntax OK/, 'httpd -t says Syntax OK');
 

@@ -52,12 +52,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t ul = 0, ol = 0, used;
             amt_result r1 = AMT_R_MORE, r2 = AMT_R_MORE;
             size_t room = (size_t)(p[pos] % 64) + 1;
+            c.hold_busy = ic.hold_busy = p[pos] & 0x40; /* sometimes a BUSY is held */
             if (from_amt) {
                 used = amt_client_from_amt(&c, p + pos, chunk - pos, room, &u, &ul, &r1);
                 if (used > chunk - pos || ul > room || (ul && (u < p + pos || u + ul > p + chunk)))
                     abort();
                 size_t used2 = amt_icpt_from_amt(&ic, p + pos, chunk - pos, room * 64, &u, &ul, &r2);
                 if (used2 > chunk - pos || ul > room * 64 || (ul && (u < p + pos || u + ul > p + chunk)))
+                    abort();
+                if (r2 == AMT_R_BUSY && ul)
+                    abort(); /* a held BUSY never reaches the browser */
+                if (r1 == AMT_R_BUSY)
+                    amt_client_restart(&c);
+                if (r2 == AMT_R_BUSY && amt_icpt_restart(&ic, out, sizeof(out)) != 8)
                     abort();
                 if (used2 > used)
                     used = used2;

@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static relay_pump p;
     static frame_check fc;
-    relay_limits lim = { 4096, 8192, 60000, 20000, 1500 };
+    relay_limits lim = { 4096, 8192, 60000, 20000, 1500, 2000 };
     amt_creds cr = { amt_s("admin"), amt_s(PW), 0 };
     uint64_t now = 1000;
     size_t off = 1;
@@ -133,6 +133,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             relay_pump_amt_sent(&p, n);
         } else {
             now += len * 10;
+            /* a held BUSY: the new connection works or fails as the input says */
+            if (relay_pump_amt_reconnect_due(&p, now))
+                relay_pump_amt_reconnected(&p, now, len & 1);
         }
         relay_pump_run(&p, now);
         check_bounds(&p);

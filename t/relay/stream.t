@@ -14,7 +14,7 @@ use Test::More ();
 sub diag { Test::More::diag(@_) }
 
 my $probe = get_token(SYS1, 'sol');
-plan tests => 42, need { 'Redfish GenerateRedirectionToken available' => defined $probe };
+plan tests => 48, need { 'Redfish GenerateRedirectionToken available' => defined $probe };
 
 my $ctl = "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}";
 my ($r, $code, $reason, $op, $p);
@@ -139,15 +139,55 @@ ws_close_expect($r, 3);
 close $r->{sock};
 wait_stream_gone(SYS1, 'kvm');
 
-# ---- AMT busy -> clean close; AMT leaves -> close within 2 s ----
+# ---- AMT busy: asked again for AmtRelayBusyWait (default 3 s), then a clean 1013 ----
+my $busy_answers = sub { my $st = `$ctl state @{[SYS1]} 2>&1`; $st =~ /^redir_busy=(\d+)$/m ? $1 : -1 };
+my $log_file = Apache::Test::config()->{vars}{t_logs} . '/error_log';
+my $log_from = sub { my $at = shift; my $l = ''; if (open my $lf, '<', $log_file) { seek $lf, $at, 0; local $/; $l = <$lf> // ''; close $lf } $l };
+my $b0 = $busy_answers->();
 system("$ctl fault @{[SYS1]} busy=on >/dev/null 2>&1");
 $t = get_token(SYS1, 'kvm');
+my $t_busy = Time::HiRes::time();
 $r = ws_handshake(url => relay_url(host => SYS1, mode => 'kvm'), proto => $t);
-($code, $reason) = ws_close_expect($r, 3);
-ok t_cmp($code, 1013, 'AMT BUSY -> close 1013');
+($code, $reason) = ws_close_expect($r, 8);
+my $waited = Time::HiRes::time() - $t_busy;
+ok t_cmp($code, 1013, 'AMT BUSY for good -> close 1013');
 ok t_cmp($reason, qr/busy/i, 'reason says busy');
+ok t_cmp($waited >= 2.8 && $waited <= 5 ? 1 : 0, 1, sprintf('after AmtRelayBusyWait (3 s), not at once: %.2f s', $waited));
+my $asked = $busy_answers->() - $b0;
+ok t_cmp($b0 >= 0 && $asked >= 6 ? 1 : 0, 1, "AMT was asked again meanwhile ($asked BUSY answers)");
 close $r->{sock};
+wait_stream_gone(SYS1, 'kvm');
+# the device frees up during the wait (a session still being torn down): the client
+# never learns it was busy, and the log says how often AMT was asked
+my $log_at = -s $log_file;
+$b0 = $busy_answers->();
+$t = get_token(SYS1, 'kvm');
+$r = ws_handshake(url => relay_url(host => SYS1, mode => 'kvm'), proto => $t);
+Time::HiRes::sleep(0.8);
 system("$ctl fault @{[SYS1]} busy=off >/dev/null 2>&1");
+$rfb = '';
+for (1 .. 10) { ($op, $p) = ws_recv($r, 3); last unless defined $op && $op == 2; $rfb .= $p; last if length $rfb >= 12 }
+ok t_cmp(substr($rfb, 0, 12), "RFB 004.000\n", 'busy for 0.8 s: the plain KVM stream opens anyway');
+$asked = $busy_answers->() - $b0;
+ok t_cmp($asked >= 2 ? 1 : 0, 1, "after AMT said BUSY $asked times");
+ws_send($r, 8, pack('n', 1000));
+ws_close_expect($r, 3);
+close $r->{sock};
+wait_stream_gone(SYS1, 'kvm');
+ok t_cmp($log_from->($log_at), qr/relay stream ended: .*system=\Q@{[SYS1]}\E mode=kvm dialect=plain amt_busy=$asked /,
+         'the stream\'s log line counts the BUSY answers');
+# p=2: the browser sent the session start itself; it gets AMT's OK, never the BUSY
+system("$ctl fault @{[SYS1]} busy=on >/dev/null 2>&1");
+$t = get_token(SYS1, 'kvm');
+$r = ws_handshake(url => relay_url(host => SYS1, mode => 'kvm', p => 2, port => 16994, tls => 0), proto => $t);
+ws_send($r, 2, pack('H*', '100000004b564d52'));
+Time::HiRes::sleep(0.8);
+system("$ctl fault @{[SYS1]} busy=off >/dev/null 2>&1");
+($op, $p) = ws_recv($r, 4);
+ok t_cmp(unpack('H*', substr($p // '', 0, 2)), '1100', 'p=2 busy for 0.8 s: the browser gets 0x11 OK');
+ws_send($r, 8, pack('n', 1000));
+ws_close_expect($r, 3);
+close $r->{sock};
 wait_stream_gone(SYS1, 'kvm');
 # ---- a device (or a man in the middle) offering only type 1 on plain TCP ----
 # The relay must not send the stored password in clear: it ends the stream instead.

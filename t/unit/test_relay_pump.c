@@ -25,7 +25,7 @@ static size_t hex(const char *h, uint8_t *out)
     return n;
 }
 
-static relay_limits LIM = { 4096, 8192, 10000, 3000, 1500 };
+static relay_limits LIM = { 4096, 8192, 10000, 3000, 1500, 0 }; /* no BUSY wait */
 
 static void amt(relay_pump *p, const char *hx, uint64_t now)
 {
@@ -267,6 +267,119 @@ int main(void)
         relay_pump_client_eof(&p);
         relay_pump_run(&p, 6);
         ok(relay_pump_done(&p) && p.end_code == 1006, "client vanishing ends the stream (1006 logged)");
+        relay_pump_free(&p);
+    }
+
+
+    /* ---- AMT BUSY at the start is asked again for lim.busy_wait_ms ---- */
+    {
+        amt_creds cr = { amt_s("admin"), amt_s("P@ssw0rd"), 0 };
+        relay_limits hold = LIM;
+        uint8_t start[16];
+        size_t sn;
+        hold.busy_wait_ms = 1000;
+        /* plain: BUSY, a new connection 250 ms later, then AMT takes the session */
+        relay_pump_init(&p, RELAY_PLAIN, AMT_MODE_KVM, cr, &hold, 0);
+        relay_pump_run(&p, 0);
+        sn = to_amt(&p, start);
+        amt(&p, "11 02 00 00 01 00 02 00 55 55 00 00 00", 10);
+        relay_pump_client_out(&p, &n);
+        ok(n == 0 && relay_pump_amt_closable(&p) && !relay_pump_done(&p),
+           "plain BUSY held: nothing to the client, the AMT connection is to be dropped");
+        ok(!relay_pump_amt_reconnect_due(&p, 259) && relay_pump_amt_reconnect_due(&p, 260) &&
+           relay_pump_next_timer(&p, 10) == 250, "asked again after 250 ms (the loop's timer says so)");
+        relay_pump_amt_eof(&p, 0); /* the old connection's EOF changes nothing */
+        relay_pump_run(&p, 260);
+        relay_pump_amt_reconnected(&p, 260, 1);
+        relay_pump_run(&p, 260);
+        n = to_amt(&p, buf);
+        ok(n == sn && !memcmp(buf, start, sn), "the session start goes out again on the new connection");
+        amt(&p, "11 00 00 00 01 00 02 00 55 55 00 00 00", 270);
+        n = to_amt(&p, buf);
+        ok(n == 9 && buf[0] == 0x13 && p.state == PUMP_OPEN && p.amt_busy_retries == 1,
+           "then AMT takes it: the handshake goes on (1 BUSY counted for the log)");
+        relay_pump_free(&p);
+
+        /* plain: BUSY until the wait is over -> 1013 as before, after about busy_wait_ms */
+        relay_pump_init(&p, RELAY_PLAIN, AMT_MODE_KVM, cr, &hold, 0);
+        relay_pump_run(&p, 0);
+        uint64_t t = 0;
+        int asked = 0;
+        for (; t <= 3000 && p.state == PUMP_OPEN; t += 10) {
+            if (relay_pump_amt_reconnect_due(&p, t)) {
+                relay_pump_amt_reconnected(&p, t, 1);
+                relay_pump_run(&p, t);
+            }
+            if (to_amt(&p, buf) == sn) {
+                asked++;
+                amt(&p, "11 02 00 00 01 00 02 00 55 55 00 00 00", t);
+            } else {
+                relay_pump_run(&p, t);
+            }
+        }
+        to_client(&p, &f);
+        ok(f.op == WS_OP_CLOSE && f.code == 1013 && strstr((char *)f.data + 2, "busy") && t >= 1000 &&
+           t <= 1100 && asked == 5, "BUSY for longer than busy_wait_ms: close 1013 after it, AMT asked 5 times");
+        if (t < 1000 || t > 1100 || asked != 5)
+            fprintf(stderr, "# closed at t=%llu after %d starts\n", (unsigned long long)t, asked);
+        relay_pump_free(&p);
+
+        /* plain: the new connection fails -> 1011 with a reason */
+        relay_pump_init(&p, RELAY_PLAIN, AMT_MODE_SOL, cr, &hold, 0);
+        relay_pump_run(&p, 0);
+        to_amt(&p, buf);
+        amt(&p, "11 02 00 00 01 00 02 00 55 55 00 00 00", 1);
+        relay_pump_amt_reconnected(&p, 251, 0);
+        relay_pump_run(&p, 251);
+        to_client(&p, &f);
+        ok(f.op == WS_OP_CLOSE && f.code == 1011 && strstr((char *)f.data + 2, "unreachable"),
+           "AMT unreachable when asked again -> close 1011 with a reason");
+        relay_pump_free(&p);
+
+        /* the client leaves during the wait: no new connection, the stream just ends */
+        relay_pump_init(&p, RELAY_PLAIN, AMT_MODE_SOL, cr, &hold, 0);
+        relay_pump_run(&p, 0);
+        to_amt(&p, buf);
+        amt(&p, "11 02 00 00 01 00 02 00 55 55 00 00 00", 1);
+        relay_pump_client_eof(&p);
+        relay_pump_run(&p, 300);
+        ok(!relay_pump_amt_reconnect_due(&p, 300) && relay_pump_done(&p),
+           "client gone while waiting: not asked again, the stream is over");
+        relay_pump_free(&p);
+
+        /* busy_wait_ms = 0: the first BUSY is the answer (the test above with LIM) */
+
+        /* p=2: the browser never sees the held BUSY; its start is replayed */
+        relay_pump_init(&p, RELAY_P2, AMT_MODE_KVM, cr, &hold, 0);
+        n = hex("10 01 00 00 4B 56 4D 52", start);
+        client(&p, WS_OP_BINARY, start, n, 1);
+        to_amt(&p, buf);
+        amt(&p, "11 02 00 00 01 00 02 00 55 55 00 00 00", 2);
+        relay_pump_client_out(&p, &n);
+        ok(n == 0 && relay_pump_amt_closable(&p), "p=2 BUSY held: nothing forwarded to the browser");
+        n = hex("13 00 00 00 00 00 00 00 00", buf); /* an eager client's auth query waits */
+        client(&p, WS_OP_BINARY, buf, n, 3);
+        relay_pump_amt_out(&p, &n);
+        ok(n == 0, "p=2: client bytes wait while AMT is asked again");
+        relay_pump_amt_reconnected(&p, 252, 1);
+        relay_pump_run(&p, 252);
+        n = to_amt(&p, buf);
+        ok(n == 17 && !memcmp(buf, start, 8) && buf[8] == 0x13,
+           "p=2: the start is replayed first on the new connection, then the client's bytes");
+        amt(&p, "11 00 00 00 01 00 02 00 55 55 00 00 00", 260);
+        to_client(&p, &f);
+        ok(f.len == 13 && f.data[0] == 0x11 && f.data[1] == 0, "p=2: the browser sees AMT's OK");
+        relay_pump_free(&p);
+
+        /* p=2: a client that sent more than the start before the BUSY sees it itself */
+        relay_pump_init(&p, RELAY_P2, AMT_MODE_KVM, cr, &hold, 0);
+        n = hex("10 01 00 00 4B 56 4D 52 13 00 00 00 00 00 00 00 00", buf);
+        client(&p, WS_OP_BINARY, buf, n, 1);
+        n = to_amt(&p, buf);
+        amt(&p, "11 02 00 00 01 00 02 00 55 55 00 00 00", 2);
+        to_client(&p, &f);
+        ok(n == 17 && f.frames == 2 && f.op == WS_OP_CLOSE && f.code == 1013,
+           "p=2 client ran ahead: BUSY forwarded, then close 1013 (nothing to replay safely)");
         relay_pump_free(&p);
     }
 
