@@ -7,11 +7,13 @@
 #include <linux/sockios.h>
 #endif
 
+#include "ap_mpm.h"
 #include "apr_poll.h"
 #include "http_connection.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_ssl.h"
+#include "mpm_common.h"
 #include "util_filter.h"
 
 #include "relay_glue.h"
@@ -265,6 +267,41 @@ static int write_amt(relay_pump *pump, relay_backend *be)
     return 0;
 }
 
+/* Is the whole server going down (graceful-stop, which Debian's `systemctl stop`
+ * and `restart` use), as opposed to this child being retired while the server goes
+ * on (a graceful restart, idle-process maintenance, MaxConnectionsPerChild)?
+ * A stream would keep a stopping server alive until GracefulShutdownTimeout (by
+ * default: for ever), then be killed without a word to either side; a retired
+ * child, on the other hand, should let its streams finish as any request does.
+ * The MPM tells a child only that it is draining, not why; what tells a stop from
+ * a restart is the parent removing its PidFile, which it does on every stop and
+ * never on a restart. A prefork child is not told even that, so there the PidFile
+ * alone decides. pid_file is NULL when it did not exist as the stream began (then
+ * this never says yes). */
+static int server_stopping(const char *pid_file, apr_pool_t *p)
+{
+    apr_finfo_t fi;
+    int state = AP_MPMQ_RUNNING, threaded = AP_MPMQ_NOT_SUPPORTED;
+    if (!pid_file)
+        return 0;
+    ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded);
+    if (threaded != AP_MPMQ_NOT_SUPPORTED &&
+        (ap_mpm_query(AP_MPMQ_MPM_STATE, &state) != APR_SUCCESS || state != AP_MPMQ_STOPPING))
+        return 0;
+    return APR_STATUS_IS_ENOENT(apr_stat(&fi, pid_file, APR_FINFO_TYPE, p));
+}
+
+/* The PidFile to watch (see server_stopping), or NULL. */
+static const char *watched_pid_file(apr_pool_t *p)
+{
+    apr_finfo_t fi;
+    const char *f = ap_pid_fname ? ap_server_root_relative(p, ap_pid_fname) : NULL;
+    return f && apr_stat(&fi, f, APR_FINFO_TYPE, p) == APR_SUCCESS ? f : NULL;
+}
+
+/* How often a stream looks whether the server is stopping (ms). */
+#define STOP_CHECK_MS 1000
+
 /* The pump held a BUSY answer and it is time to ask AMT again: a new connection
  * (the old one was closed when the pump made it closable). Blocks for at most the
  * connect timeout, as the first connection did before the upgrade. */
@@ -300,6 +337,9 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
     client_watch watch = { pump->lim.idle_ms ? pump->lim.idle_ms
                                              : (uint64_t)apr_time_as_msec(r->server->timeout), 0, -1 };
     apr_size_t chunk = client_chunk(c);
+    int stopping = 0;
+    uint64_t next_stop_check = now_ms() + STOP_CHECK_MS;
+    const char *pid_file = watched_pid_file(r->pool);
 
     for (;;) {
         apr_pollfd_t pfd[2];
@@ -319,6 +359,15 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
                 relay_pump_client_eof(pump);
         } else {
             idle_wakeups = 0;
+        }
+        if (!stopping && now_ms() >= next_stop_check) {
+            next_stop_check = now_ms() + STOP_CHECK_MS;
+            if (server_stopping(pid_file, r->pool)) {
+                stopping = 1;
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "relay: the server is stopping, "
+                              "ending the stream");
+                relay_pump_shutdown(pump, WS_CLOSE_GOING_AWAY, "server shutting down");
+            }
         }
         if (relay_pump_amt_reconnect_due(pump, now_ms())) {
             reconnect_amt(r, pump, be, dev, connect_timeout);
@@ -383,6 +432,8 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         if (be->sock && relay_backend_pending(be) && relay_pump_amt_room(pump) > 0)
             timeout = 0; /* TLS bytes already decrypted: poll would not see them */
         timeout = watch_timeout(&watch, timeout, now_ms());
+        if (!stopping && timeout > (apr_interval_time_t)STOP_CHECK_MS * 1000)
+            timeout = (apr_interval_time_t)STOP_CHECK_MS * 1000;
         if (npfd == 0) {
             /* both sides are waiting on the pump's own timers */
             apr_sleep(timeout > 0 ? (timeout < 50000 ? timeout : 50000) : 1000);
