@@ -7,16 +7,15 @@
 #include <linux/sockios.h>
 #endif
 
-#include "ap_mpm.h"
 #include "apr_poll.h"
 #include "http_connection.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_ssl.h"
-#include "mpm_common.h"
 #include "util_filter.h"
 
 #include "relay_glue.h"
+#include "relay_server_state.h"
 
 APLOG_USE_MODULE(amt_relay);
 
@@ -267,38 +266,6 @@ static int write_amt(relay_pump *pump, relay_backend *be)
     return 0;
 }
 
-/* Is the whole server going down (graceful-stop, which Debian's `systemctl stop`
- * and `restart` use), as opposed to this child being retired while the server goes
- * on (a graceful restart, idle-process maintenance, MaxConnectionsPerChild)?
- * A stream would keep a stopping server alive until GracefulShutdownTimeout (by
- * default: for ever), then be killed without a word to either side; a retired
- * child, on the other hand, should let its streams finish as any request does.
- * The MPM tells a child only that it is draining, not why; what tells a stop from
- * a restart is the parent removing its PidFile, which it does on every stop and
- * never on a restart. A prefork child is not told even that, so there the PidFile
- * alone decides. pid_file is NULL when it did not exist as the stream began (then
- * this never says yes). */
-static int server_stopping(const char *pid_file, apr_pool_t *p)
-{
-    apr_finfo_t fi;
-    int state = AP_MPMQ_RUNNING, threaded = AP_MPMQ_NOT_SUPPORTED;
-    if (!pid_file)
-        return 0;
-    ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded);
-    if (threaded != AP_MPMQ_NOT_SUPPORTED &&
-        (ap_mpm_query(AP_MPMQ_MPM_STATE, &state) != APR_SUCCESS || state != AP_MPMQ_STOPPING))
-        return 0;
-    return APR_STATUS_IS_ENOENT(apr_stat(&fi, pid_file, APR_FINFO_TYPE, p));
-}
-
-/* The PidFile to watch (see server_stopping), or NULL. */
-static const char *watched_pid_file(apr_pool_t *p)
-{
-    apr_finfo_t fi;
-    const char *f = ap_pid_fname ? ap_server_root_relative(p, ap_pid_fname) : NULL;
-    return f && apr_stat(&fi, f, APR_FINFO_TYPE, p) == APR_SUCCESS ? f : NULL;
-}
-
 /* How often a stream looks whether the server is stopping (ms). */
 #define STOP_CHECK_MS 1000
 
@@ -339,7 +306,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
     apr_size_t chunk = client_chunk(c);
     int stopping = 0;
     uint64_t next_stop_check = now_ms() + STOP_CHECK_MS;
-    const char *pid_file = watched_pid_file(r->pool);
+    const char *pid_file = relay_watched_pid_file(r->pool);
 
     for (;;) {
         apr_pollfd_t pfd[2];
@@ -362,7 +329,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         }
         if (!stopping && now_ms() >= next_stop_check) {
             next_stop_check = now_ms() + STOP_CHECK_MS;
-            if (server_stopping(pid_file, r->pool)) {
+            if (relay_server_stopping(pid_file, r->pool)) {
                 stopping = 1;
                 ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "relay: the server is stopping, "
                               "ending the stream");
