@@ -31,9 +31,13 @@ function recordingWS(rec) {
             rec.url = url;
             rec.sent = [];
             rec.received = 0;
+            rec.first_received = [];
             this.on('upgrade', res => { rec.http = res.statusCode; rec.protocol = res.headers['sec-websocket-protocol']; });
             this.on('unexpected-response', (req, res) => { rec.http = res.statusCode; });
-            this.on('message', d => { rec.received += d.length; });
+            this.on('message', d => {
+                rec.received += d.length;
+                if (rec.first_received.length < 4) rec.first_received.push(Buffer.from(d).toString('hex').slice(0, 40));
+            });
             this.on('close', (code, reason) => { rec.close = { code, reason: String(reason) }; });
             this.on('error', e => { rec.error = String(e.message || e); });
             const send = this.send.bind(this);
@@ -128,7 +132,8 @@ async function sol() {
 
 (async () => {
     const timer = setTimeout(() => { out.errors.push('timeout'); console.log(JSON.stringify(out)); process.exit(2); }, 45000);
-    try { await kvm(); } catch (e) { out.errors.push('kvm: ' + (e.stack || e)); }
+    if (cfg.only !== 'sol')
+        try { await kvm(); } catch (e) { out.errors.push('kvm: ' + (e.stack || e)); }
     try { await sol(); } catch (e) { out.errors.push('sol: ' + (e.stack || e)); }
     clearTimeout(timer);
     console.log(JSON.stringify(out));

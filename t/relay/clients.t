@@ -20,7 +20,7 @@ my $src = "$FindBin::Bin/../..";
 my $have_node = -x '/usr/bin/node' && -d "$src/node_modules/playwright-core";
 my $have_chromium = -x ($ENV{CHROMIUM} // '/usr/bin/chromium');
 my $probe = get_token(SYS1, 'sol');
-plan tests => 28, need {
+plan tests => 31, need {
     'Redfish GenerateRedirectionToken available' => defined $probe,
     'node + npm modules (npm ci)' => $have_node,
     'Debian chromium' => $have_chromium,
@@ -112,3 +112,23 @@ my $after = `$ctl state @{[SYS1]}`;
 my ($fail1) = $after =~ /redir_auth_fail=(\d+)/;
 ok t_cmp($fail1 // -1, $fail0 // -2, 'simulator saw no failed digest (the relay answered with the stored credentials)');
 ok t_cmp(scalar(@{ $r->{errors} || [] }), 0, 'ui-toolkit: no exceptions');
+wait_stream_gone(SYS1, 'sol');
+
+# The device answers BUSY for the first 0.8 s (a session that just ended is still being
+# torn down, as after a reload of the page): the relay asks again (AmtRelayBusyWait),
+# replaying the toolkit's own session start, and the toolkit never sees the BUSY.
+my $busy = sub { my $s = `$ctl state @{[SYS1]} 2>&1`; $s =~ /^redir_busy=(\d+)$/m ? $1 : -1 };
+my $busy0 = $busy->();
+$w = word();
+$st = get_token(SYS1, 'sol');
+system("$ctl fault @{[SYS1]} busy=on >/dev/null 2>&1");
+system("(sleep 0.8; $ctl fault @{[SYS1]} busy=off >/dev/null 2>&1) &");
+$r = node_json('uitoolkit.js', { server => "ws://$host:$port/relay", host => SYS1, sol_token => $st,
+    word => $w, only => 'sol' });
+system("$ctl fault @{[SYS1]} busy=off >/dev/null 2>&1");
+my $busy_answers = $busy->() - $busy0;
+ok t_cmp($r->{sol}{connected} && $r->{sol}{round_trip_output} ? 1 : 0, 1,
+         "ui-toolkit SOL to a device busy for 0.8 s: connected, '$w' round-trips");
+ok t_cmp($busy0 >= 0 && $busy_answers >= 2 ? 1 : 0, 1, "while AMT answered BUSY $busy_answers times");
+ok t_cmp($r->{sol}{first_received}[0] // '', qr/^1100/, 'the first message the toolkit got is AMT\'s OK (0x11, status 0)');
+wait_stream_gone(SYS1, 'sol');
