@@ -80,6 +80,34 @@ static void log_stream(request_rec *r, const relay_slot *meta, const relay_pump 
                   (unsigned)p->end_code, p->end_reason[0] ? p->end_reason : "ended");
 }
 
+/* The device's KVM (or SOL) is held by another stream. Its owner is asked to check
+ * that its client is still there (relay_loop.c, client_probe): a client that
+ * answers keeps the device and this one gets 409 as soon as that is known; one
+ * whose network vanished is given up on within seconds, and this one takes the
+ * device instead of waiting for the idle timeout. Never longer than
+ * RELAY_PROBE_WAIT_MS. */
+#define RELAY_PROBE_WAIT_MS 6000
+#define RELAY_PROBE_STEP_MS 100
+
+static relay_reg_status wait_for_device(const relay_slot *want, int max_streams, relay_slot **slot)
+{
+    apr_time_t stamp = relay_registry_probe(want->system_id, want->mode);
+    for (int waited = 0; waited < RELAY_PROBE_WAIT_MS; waited += RELAY_PROBE_STEP_MS) {
+        relay_probe_state st = stamp ? relay_registry_probe_state(want->system_id, want->mode, stamp)
+                                     : RELAY_PROBE_GONE;
+        if (st == RELAY_PROBE_ALIVE)
+            return RELAY_REG_BUSY;
+        if (st == RELAY_PROBE_GONE) {
+            relay_reg_status rs = relay_registry_acquire(want, max_streams, slot);
+            if (rs != RELAY_REG_BUSY)
+                return rs;
+            stamp = relay_registry_probe(want->system_id, want->mode); /* someone else took it */
+        }
+        apr_sleep(apr_time_from_msec(RELAY_PROBE_STEP_MS));
+    }
+    return RELAY_REG_BUSY;
+}
+
 static apr_status_t pump_cleanup(void *data)
 {
     relay_pump_free(data);
@@ -169,16 +197,15 @@ int relay_handler(request_rec *r)
     default:
         return refuse(r, HTTP_UNAUTHORIZED, "token malformed or signature invalid");
     }
-    /* cheap check first so that a refused stream does not burn the token */
+    /* cheap check first so that a refused stream does not burn the token; a taken
+       device goes on to the token check, because only an authorised client may
+       make the relay check the present one (wait_for_device) */
     rs = relay_registry_check(dev->system_id, mode, conf->max_streams);
-    if (rs == RELAY_REG_BUSY)
-        return refuse(r, HTTP_CONFLICT, apr_psprintf(r->pool, "a %s stream to this system is "
-                      "already open (AMT allows one)", mode));
     if (rs == RELAY_REG_FULL) {
         apr_table_setn(r->err_headers_out, "Retry-After", "10");
         return refuse(r, HTTP_SERVICE_UNAVAILABLE, "relay stream limit reached (AmtRelayMaxStreams)");
     }
-    if (rs != RELAY_REG_OK)
+    if (rs != RELAY_REG_OK && rs != RELAY_REG_BUSY)
         return refuse(r, HTTP_INTERNAL_SERVER_ERROR, "relay stream table unavailable");
     ts = relay_check_token ? relay_check_token(r, token, dev->system_id, mode, &user)
                            : REDFISH_AMT_TOKEN_UNAVAILABLE;
@@ -193,6 +220,8 @@ int relay_handler(request_rec *r)
     apr_cpystrn(meta.client, r->useragent_ip ? r->useragent_ip : c->client_ip, sizeof(meta.client));
     meta.started = apr_time_now();
     rs = relay_registry_acquire(&meta, conf->max_streams, &slot);
+    if (rs == RELAY_REG_BUSY)
+        rs = wait_for_device(&meta, conf->max_streams, &slot);
     if (rs == RELAY_REG_BUSY)
         return refuse(r, HTTP_CONFLICT, apr_psprintf(r->pool, "a %s stream to this system is "
                       "already open (AMT allows one)", mode));

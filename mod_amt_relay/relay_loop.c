@@ -151,6 +151,58 @@ static apr_interval_time_t watch_timeout(const client_watch *w, apr_interval_tim
     return timeout > (apr_interval_time_t)left * 1000 ? (apr_interval_time_t)left * 1000 : timeout;
 }
 
+/* A liveness check of the client, asked for through the stream table by a newcomer
+ * that wants this device (relay_registry_probe): a ping goes out at once, and the
+ * client counts as alive on any byte from it, or on its TCP acknowledging what it
+ * was sent (the kernel's queue towards it shrinking or empty: a live client behind
+ * a slow link, or one busy elsewhere, still acknowledges). A client whose host or
+ * network vanished without a FIN does neither; it is given up on after
+ * PROBE_ANSWER_MS, which lets the newcomer in instead of leaving the device held
+ * until the idle timeout. A client that answers is never taken over. */
+#define PROBE_ANSWER_MS 3000
+
+typedef struct client_probe {
+    apr_time_t seen;    /* the last request looked at (slot->probe_at) */
+    apr_time_t active;  /* the request being checked; 0: none */
+    uint64_t deadline;
+    long unacked;       /* the kernel's queue at the last turn; -1: unknown */
+    int heard;          /* bytes came from the client since the ping */
+} client_probe;
+
+/* At the start of a turn: begins a check when a new request is in the slot. */
+static void probe_start(client_probe *pr, relay_slot *slot, relay_pump *pump, uint64_t now)
+{
+    apr_time_t req = slot ? slot->probe_at : 0;
+    if (!req || req == pr->seen || pr->active)
+        return;
+    pr->seen = req;
+    if (!relay_pump_ping(pump))
+        return; /* the stream is ending anyway */
+    pr->active = req;
+    pr->deadline = now + PROBE_ANSWER_MS;
+    pr->unacked = -1;
+    pr->heard = 0;
+}
+
+/* After a turn's writes. Returns 1 when the client is to be given up on. */
+static int probe_update(client_probe *pr, relay_slot *slot, apr_socket_t *s, uint64_t now)
+{
+    long q;
+    if (!pr->active)
+        return 0;
+    q = client_unacked(s);
+    if (pr->heard || q == 0 || (q > 0 && pr->unacked >= 0 && q < pr->unacked)) {
+        slot->probe_alive = pr->active; /* the newcomer reads this and gives up */
+        pr->active = 0;
+        return 0;
+    }
+    pr->unacked = q;
+    if (now < pr->deadline)
+        return 0;
+    pr->active = 0;
+    return 1;
+}
+
 /* Asks the last filter (the core) to write what it holds without blocking, as
  * mod_proxy's tunnel does in 2.4 (a NULL brigade). Returns 1 while bytes remain. */
 static int push_client_pending(conn_rec *c, relay_pump *pump)
@@ -307,6 +359,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
     int stopping = 0;
     uint64_t next_stop_check = now_ms() + STOP_CHECK_MS;
     const char *pid_file = relay_watched_pid_file(r->pool);
+    client_probe probe = { slot ? slot->probe_at : 0, 0, 0, -1, 0 };
 
     for (;;) {
         apr_pollfd_t pfd[2];
@@ -327,6 +380,9 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         } else {
             idle_wakeups = 0;
         }
+        probe_start(&probe, slot, pump, now_ms());
+        if (from_client)
+            probe.heard = 1;
         if (!stopping && now_ms() >= next_stop_check) {
             next_stop_check = now_ms() + STOP_CHECK_MS;
             if (relay_server_stopping(pid_file, r->pool)) {
@@ -357,6 +413,15 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
             relay_pump_client_stalled(pump);
             client_pending = 0;
             continue; /* the pump now ends the AMT session */
+        }
+        if (probe_update(&probe, slot, csock, now_ms())) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "relay: client did not answer a liveness "
+                          "check within %d ms, giving up on it", PROBE_ANSWER_MS);
+            c->aborted = 1;
+            relay_pump_client_gone(pump, "client did not answer a liveness check (another "
+                                   "client asked for the device)");
+            client_pending = 0;
+            continue;
         }
 
         if (slot) {
@@ -400,7 +465,9 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
             timeout = 0; /* TLS bytes already decrypted: poll would not see them */
         timeout = watch_timeout(&watch, timeout, now_ms());
         if (!stopping && timeout > (apr_interval_time_t)STOP_CHECK_MS * 1000)
-            timeout = (apr_interval_time_t)STOP_CHECK_MS * 1000;
+            timeout = (apr_interval_time_t)STOP_CHECK_MS * 1000; /* also: notice probes */
+        if (probe.active && timeout > 50000)
+            timeout = 50000; /* acknowledgements wake no poll: look at the queue often */
         if (npfd == 0) {
             /* both sides are waiting on the pump's own timers */
             apr_sleep(timeout > 0 ? (timeout < 50000 ? timeout : 50000) : 1000);

@@ -270,8 +270,20 @@ void relay_pump_client_eof(relay_pump *p)
 
 void relay_pump_client_stalled(relay_pump *p)
 {
-    set_end(p, WS_CLOSE_ABNORMAL, "client stopped reading (AmtRelayIdleTimeout)");
+    relay_pump_client_gone(p, "client stopped reading (AmtRelayIdleTimeout)");
+}
+
+void relay_pump_client_gone(relay_pump *p, const char *reason)
+{
+    set_end(p, WS_CLOSE_ABNORMAL, reason);
     relay_pump_client_eof(p);
+}
+
+int relay_pump_ping(relay_pump *p)
+{
+    if (p->state != PUMP_OPEN || p->client_eof || p->close_sent)
+        return 0;
+    return emit_frame(p, WS_OP_PING, (const uint8_t *)"amt-relay", 9, 1) == 0;
 }
 
 size_t relay_pump_amt_room(const relay_pump *p)

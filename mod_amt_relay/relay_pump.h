@@ -79,6 +79,10 @@ void relay_pump_client_eof(relay_pump *p);
 /* The client took none of our bytes for too long: the stream ends without a close
  * frame (nobody would read it), logged as such. */
 void relay_pump_client_stalled(relay_pump *p);
+/* The same for another reason the glue found (a static text, for the log). */
+void relay_pump_client_gone(relay_pump *p, const char *reason);
+/* Queues a WebSocket ping now (a liveness check). 1 if queued. */
+int relay_pump_ping(relay_pump *p);
 
 size_t relay_pump_amt_room(const relay_pump *p);
 void relay_pump_amt_in(relay_pump *p, const uint8_t *data, size_t len);

@@ -166,6 +166,7 @@ relay_reg_status relay_registry_acquire(const relay_slot *want, int max_streams,
             s->id = id;
             s->pid = getpid();
             s->to_amt = s->to_client = 0;
+            s->probe_at = s->probe_alive = 0;
             *slot = s;
         }
     }
@@ -184,6 +185,60 @@ void relay_registry_release(relay_slot *slot)
         slotmem->release(streams, id);
         apr_global_mutex_unlock(mutex);
     }
+}
+
+typedef struct {
+    const char *system_id, *mode;
+    apr_time_t stamp;
+    int ask;             /* 1: stamp the owner's slot; 0: see whether it answered */
+    int found, alive;
+} probe_ctx;
+
+static apr_status_t probe_cb(void *mem, void *data, apr_pool_t *pool)
+{
+    relay_slot *s = mem;
+    probe_ctx *c = data;
+    if (s->pid <= 0 || process_gone(s->pid) || strcmp(s->system_id, c->system_id) ||
+        strcmp(s->mode, c->mode))
+        return APR_SUCCESS;
+    c->found = 1;
+    if (c->ask)
+        s->probe_at = c->stamp; /* read by the owner, racily, once per turn */
+    else
+        c->alive = s->probe_alive == c->stamp;
+    return APR_SUCCESS;
+}
+
+/* Runs probe_cb over the table under the lock; -1 when the table is unavailable. */
+static int probe_walk(probe_ctx *c)
+{
+    apr_pool_t *p;
+    if (!streams || !mutex || apr_pool_create(&p, NULL) != APR_SUCCESS)
+        return -1;
+    if (reg_lock() != 0) {
+        apr_pool_destroy(p);
+        return -1;
+    }
+    slotmem->doall(streams, probe_cb, c, p);
+    apr_global_mutex_unlock(mutex);
+    apr_pool_destroy(p);
+    return 0;
+}
+
+apr_time_t relay_registry_probe(const char *system_id, const char *mode)
+{
+    probe_ctx c = { system_id, mode, apr_time_now(), 1, 0, 0 };
+    return probe_walk(&c) == 0 && c.found ? c.stamp : 0;
+}
+
+relay_probe_state relay_registry_probe_state(const char *system_id, const char *mode, apr_time_t stamp)
+{
+    probe_ctx c = { system_id, mode, stamp, 0, 0, 0 };
+    if (probe_walk(&c) != 0)
+        return RELAY_PROBE_ALIVE; /* cannot tell: never take a device on a guess */
+    if (!c.found)
+        return RELAY_PROBE_GONE;
+    return c.alive ? RELAY_PROBE_ALIVE : RELAY_PROBE_PENDING;
 }
 
 typedef struct {

@@ -19,6 +19,10 @@ typedef struct relay_slot {
     /* written only by the owner, read racily by mod_status (64-bit stores are
        atomic on the platforms httpd runs on; a torn read would only misprint) */
     volatile apr_uint64_t to_amt, to_client;
+    /* liveness check of this stream's client, asked for by a newcomer that wants
+       the device (relay_registry_probe): the request's stamp, and the stamp the
+       owner answered "alive" to */
+    volatile apr_time_t probe_at, probe_alive;
 } relay_slot;
 
 typedef enum {
@@ -41,6 +45,13 @@ void relay_registry_release(relay_slot *slot);
 /* Live streams of system_id (any case) in mode ("kvm"/"sol"; NULL: both), or -1
  * when the table is unavailable. Exported as amt_relay_active_streams. */
 int relay_registry_active(const char *system_id, const char *mode);
+
+/* A newcomer found system_id/mode taken: asks its owner to check that its client is
+ * still there. Returns the request's stamp, or 0 when nobody holds the pair (any
+ * more). relay_registry_probe_state then says how it went. */
+apr_time_t relay_registry_probe(const char *system_id, const char *mode);
+typedef enum { RELAY_PROBE_PENDING = 0, RELAY_PROBE_ALIVE, RELAY_PROBE_GONE } relay_probe_state;
+relay_probe_state relay_registry_probe_state(const char *system_id, const char *mode, apr_time_t stamp);
 
 typedef void relay_registry_visit(const relay_slot *s, void *ctx);
 int relay_registry_foreach(relay_registry_visit *fn, void *ctx, apr_pool_t *p);

@@ -383,6 +383,22 @@ int main(void)
         relay_pump_free(&p);
     }
 
+    /* ---- liveness check for a newcomer: a ping now; a client that is gone ends
+       the stream without a close frame, and the AMT session is still ended ---- */
+    sol_up(&p, buf);
+    to_client(&p, &f);
+    ok(relay_pump_ping(&p) == 1, "a liveness ping is queued on demand");
+    to_client(&p, &f);
+    ok(f.op == WS_OP_PING && f.len == 9, "and goes out as a WebSocket ping");
+    relay_pump_client_gone(&p, "client did not answer a liveness check");
+    relay_pump_run(&p, 20);
+    to_amt(&p, buf);
+    relay_pump_client_out(&p, &n);
+    ok(buf[0] == 0x22 && n == 0 && p.end_code == 1006 && strstr(p.end_reason, "liveness"),
+       "a client given up on: no close frame, AMT asked to end, logged 1006 with the reason");
+    ok(relay_pump_ping(&p) == 0, "no ping for a client that is gone");
+    relay_pump_free(&p);
+
     /* ---- WebSocket protocol errors ---- */
     sol_up(&p, buf);
     {
