@@ -2,10 +2,6 @@
 #include "relay_loop.h"
 
 #include <string.h>
-#include <sys/ioctl.h>
-#ifdef __linux__
-#include <linux/sockios.h>
-#endif
 
 #include "apr_poll.h"
 #include "http_connection.h"
@@ -14,6 +10,7 @@
 #include "http_ssl.h"
 #include "util_filter.h"
 
+#include "relay_client_health.h"
 #include "relay_glue.h"
 #include "relay_server_state.h"
 
@@ -89,118 +86,6 @@ static apr_size_t client_piece(apr_size_t len, apr_size_t chunk)
 {
     apr_size_t pieces = (len + chunk - 1) / chunk;
     return pieces > 1 ? (len + pieces - 1) / pieces : len;
-}
-
-/* Bytes the kernel still holds for the client (not sent, or not acknowledged), or
- * -1 where that cannot be known. A count that shrinks is a client reading, however
- * slowly: POLLOUT alone fires only once a third of the socket buffer is free, which
- * a slow link may take longer than the idle time to drain. */
-static long client_unacked(apr_socket_t *s)
-{
-#ifdef SIOCOUTQ
-    apr_os_sock_t fd;
-    int n;
-    if (apr_os_sock_get(&fd, s) == APR_SUCCESS && ioctl(fd, SIOCOUTQ, &n) == 0)
-        return n;
-#endif
-    (void)s;
-    return -1;
-}
-
-/* Watches a client while the core holds bytes for it: one that takes none of them
- * for stall_ms is given up on. Progress is poll saying its socket drained, or the
- * kernel's queue towards it shrinking between turns. */
-typedef struct client_watch {
-    uint64_t stall_ms;
-    uint64_t since;  /* last progress while bytes waited (ms); 0: nothing waits */
-    long unacked;    /* the kernel's queue after the last turn's writes; -1: unknown */
-} client_watch;
-
-/* Before a turn writes anything: has the client acknowledged bytes since the last? */
-static int watch_acked(const client_watch *w, apr_socket_t *s)
-{
-    return w->since && w->unacked >= 0 && client_unacked(s) < w->unacked;
-}
-
-/* After a turn's writes. Returns 1 when the client is to be given up on. */
-static int watch_update(client_watch *w, apr_socket_t *s, int pending, int progress, uint64_t now)
-{
-    if (!pending) {
-        w->since = 0;
-        w->unacked = -1;
-        return 0;
-    }
-    w->unacked = client_unacked(s);
-    if (!w->since || progress)
-        w->since = now;
-    return now - w->since >= w->stall_ms;
-}
-
-/* Shortens a poll timeout so that the watch looks at the socket's queue a few
- * times a second and wakes up when the client's time is up. */
-static apr_interval_time_t watch_timeout(const client_watch *w, apr_interval_time_t timeout,
-                                         uint64_t now)
-{
-    uint64_t waited, left;
-    if (!w->since)
-        return timeout;
-    waited = now - w->since;
-    left = waited < w->stall_ms ? w->stall_ms - waited : 0;
-    if (left > 250)
-        left = 250;
-    return timeout > (apr_interval_time_t)left * 1000 ? (apr_interval_time_t)left * 1000 : timeout;
-}
-
-/* A liveness check of the client, asked for through the stream table by a newcomer
- * that wants this device (relay_registry_probe): a ping goes out at once, and the
- * client counts as alive on any byte from it, or on its TCP acknowledging what it
- * was sent (the kernel's queue towards it shrinking or empty: a live client behind
- * a slow link, or one busy elsewhere, still acknowledges). A client whose host or
- * network vanished without a FIN does neither; it is given up on after
- * PROBE_ANSWER_MS, which lets the newcomer in instead of leaving the device held
- * until the idle timeout. A client that answers is never taken over. */
-#define PROBE_ANSWER_MS 3000
-
-typedef struct client_probe {
-    apr_time_t seen;    /* the last request looked at (slot->probe_at) */
-    apr_time_t active;  /* the request being checked; 0: none */
-    uint64_t deadline;
-    long unacked;       /* the kernel's queue at the last turn; -1: unknown */
-    int heard;          /* bytes came from the client since the ping */
-} client_probe;
-
-/* At the start of a turn: begins a check when a new request is in the slot. */
-static void probe_start(client_probe *pr, relay_slot *slot, relay_pump *pump, uint64_t now)
-{
-    apr_time_t req = slot ? slot->probe_at : 0;
-    if (!req || req == pr->seen || pr->active)
-        return;
-    pr->seen = req;
-    if (!relay_pump_ping(pump))
-        return; /* the stream is ending anyway */
-    pr->active = req;
-    pr->deadline = now + PROBE_ANSWER_MS;
-    pr->unacked = -1;
-    pr->heard = 0;
-}
-
-/* After a turn's writes. Returns 1 when the client is to be given up on. */
-static int probe_update(client_probe *pr, relay_slot *slot, apr_socket_t *s, uint64_t now)
-{
-    long q;
-    if (!pr->active)
-        return 0;
-    q = client_unacked(s);
-    if (pr->heard || q == 0 || (q > 0 && pr->unacked >= 0 && q < pr->unacked)) {
-        slot->probe_alive = pr->active; /* the newcomer reads this and gives up */
-        pr->active = 0;
-        return 0;
-    }
-    pr->unacked = q;
-    if (now < pr->deadline)
-        return 0;
-    pr->active = 0;
-    return 1;
 }
 
 /* Asks the last filter (the core) to write what it holds without blocking, as
@@ -368,7 +253,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         int amt_blocked;
         unsigned timer;
         apr_interval_time_t timeout;
-        int client_acked = watch_acked(&watch, csock); /* before this turn writes more */
+        int client_acked = relay_watch_acked(&watch, csock); /* before this turn writes more */
 
         if (!pump->client_eof && (client_readable || client_more))
             client_more = drain_client(r, pump, bbin, &from_client);
@@ -380,7 +265,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         } else {
             idle_wakeups = 0;
         }
-        probe_start(&probe, slot, pump, now_ms());
+        relay_probe_start(&probe, slot, pump, now_ms());
         if (from_client)
             probe.heard = 1;
         if (!stopping && now_ms() >= next_stop_check) {
@@ -406,7 +291,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         relay_pump_run(pump, now_ms()); /* writes freed room: maybe more to do */
         amt_blocked = write_amt(pump, be) || amt_blocked;
         client_pending = write_client(r, pump, bbout, chunk, client_writable);
-        if (watch_update(&watch, csock, client_pending, client_drained || client_acked, now_ms())) {
+        if (relay_watch_update(&watch, csock, client_pending, client_drained || client_acked, now_ms())) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "relay: client read nothing for %"
                           APR_UINT64_T_FMT " ms, giving up on it", (apr_uint64_t)watch.stall_ms);
             c->aborted = 1; /* nothing more goes to this socket, not even at teardown */
@@ -414,7 +299,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
             client_pending = 0;
             continue; /* the pump now ends the AMT session */
         }
-        if (probe_update(&probe, slot, csock, now_ms())) {
+        if (relay_probe_update(&probe, slot, csock, now_ms())) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "relay: client did not answer a liveness "
                           "check within %d ms, giving up on it", PROBE_ANSWER_MS);
             c->aborted = 1;
@@ -463,7 +348,7 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
         timeout = (apr_interval_time_t)timer * 1000;
         if (be->sock && relay_backend_pending(be) && relay_pump_amt_room(pump) > 0)
             timeout = 0; /* TLS bytes already decrypted: poll would not see them */
-        timeout = watch_timeout(&watch, timeout, now_ms());
+        timeout = relay_watch_timeout(&watch, timeout, now_ms());
         if (!stopping && timeout > (apr_interval_time_t)STOP_CHECK_MS * 1000)
             timeout = (apr_interval_time_t)STOP_CHECK_MS * 1000; /* also: notice probes */
         if (probe.active && timeout > 50000)
