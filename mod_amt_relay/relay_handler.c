@@ -81,7 +81,7 @@ static void log_stream(request_rec *r, const relay_slot *meta, const relay_pump 
 }
 
 /* The device's KVM (or SOL) is held by another stream. Its owner is asked to check
- * that its client is still there (relay_loop.c, client_probe): a client that
+ * that its client is still there (relay_client_health.h, client_probe): a client that
  * answers keeps the device and this one gets 409 as soon as that is known; one
  * whose network vanished is given up on within seconds, and this one takes the
  * device instead of waiting for the idle timeout. Never longer than
