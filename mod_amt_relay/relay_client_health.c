@@ -66,8 +66,12 @@ void relay_probe_start(client_probe *pr, relay_slot *slot, relay_pump *pump, uin
     if (!req || req == pr->seen || pr->active)
         return;
     pr->seen = req;
-    if (!relay_pump_ping(pump))
-        return; /* the stream is ending anyway */
+    if (pump->state != PUMP_OPEN || pump->client_eof)
+        return; /* the stream is ending anyway: the newcomer waits for the slot */
+    /* Behind a vanished client's output (KVM video, SOL output) the ping waits in
+       full buffers and may never leave; the check is judged on the kernel's queue
+       and on what the client sends, so it goes on even if no ping could be queued. */
+    (void)relay_pump_ping(pump);
     pr->active = req;
     pr->deadline = now + PROBE_ANSWER_MS;
     pr->unacked = -1;

@@ -19,7 +19,7 @@ sub diag { Test::More::diag(@_) }
 my $nft = '/usr/sbin/nft';
 my $table = 'rfamt_relay_vanish';
 my $probe = get_token(SYS1, 'sol');
-plan tests => 9, need {
+plan tests => 13, need {
     'root and nft, to make a client vanish' => ($> == 0 && -x $nft && system("$nft list tables >/dev/null 2>&1") == 0),
     'Redfish GenerateRedirectionToken available' => defined $probe };
 
@@ -58,6 +58,32 @@ my $log = '';
 if (open my $lf, '<', $log_file) { seek $lf, $log_at, 0; local $/; $log = <$lf> // ''; close $lf }
 ok t_cmp($log, qr/relay stream ended: .*system=\Q@{[SYS1]}\E mode=sol .*close=1006 reason="client did not answer a liveness check/,
          'A\'s log line says why it ended');
+drop_rule_off();
+close $va->{sock};
+ws_send($vc, 8, pack('n', 1000));
+ws_close_expect($vc, 3);
+close $vc->{sock};
+wait_stream_gone(SYS1, 'sol');
+
+# ---- the same while output was pouring towards the client when it vanished (the
+#      common case: KVM video): every buffer towards it is full, the ping waits
+#      behind the queued output and never arrives; its TCP alone decides ----
+my $ctl = "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}";
+$va = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => get_token(SYS1, 'sol'));
+ok t_cmp(sol_echo($va, word()), 1, 'viewer A holds the SOL again');
+system("$ctl fault @{[SYS1]} sol-bulk=on >/dev/null 2>&1");
+sleep 1.5;   # A reads nothing: the relay's buffers and the sockets towards A fill up
+$port = $va->{sock}->sockport;
+$rule = system("$nft add table inet $table && "
+    . "$nft add chain inet $table in '{ type filter hook input priority 0; }' && "
+    . "$nft add rule inet $table in ip saddr 127.0.0.1 tcp sport $port drop") == 0;
+system("$ctl fault @{[SYS1]} sol-bulk=off >/dev/null 2>&1");
+ok t_cmp($rule ? 1 : 0, 1, "A (port $port) vanishes with full buffers towards it");
+$t0 = time;
+$vc = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => get_token(SYS1, 'sol'));
+$took = time - $t0;
+ok t_cmp($vc->{status}, 101, sprintf('viewer C gets the device all the same (%.1f s)', $took));
+ok t_cmp(sol_echo($vc, word(), 6), 1, 'and C has a working SOL');
 drop_rule_off();
 close $va->{sock};
 ws_send($vc, 8, pack('n', 1000));
