@@ -529,7 +529,7 @@ static void timers(relay_pump *p)
             /* keep-alive for NATs and proxies; any client byte (the pong) refreshes
                last_client_rx */
             if (now - p->last_client_rx >= p->lim.ping_ms)
-                emit_frame(p, WS_OP_PING, (const uint8_t *)"amt-relay", 9, 1);
+                relay_pump_ping(p);
             p->next_ping = now + p->lim.ping_ms;
         }
     }

@@ -209,8 +209,8 @@ static apr_status_t probe_cb(void *mem, void *data, apr_pool_t *pool)
     return APR_SUCCESS;
 }
 
-/* Runs probe_cb over the table under the lock; -1 when the table is unavailable. */
-static int probe_walk(probe_ctx *c)
+/* Runs cb over the table under the lock; -1 when the table is unavailable. */
+static int walk_locked(ap_slotmem_callback_fn_t *cb, void *ctx)
 {
     apr_pool_t *p;
     if (!streams || !mutex || apr_pool_create(&p, NULL) != APR_SUCCESS)
@@ -219,7 +219,7 @@ static int probe_walk(probe_ctx *c)
         apr_pool_destroy(p);
         return -1;
     }
-    slotmem->doall(streams, probe_cb, c, p);
+    slotmem->doall(streams, cb, ctx, p);
     apr_global_mutex_unlock(mutex);
     apr_pool_destroy(p);
     return 0;
@@ -228,13 +228,13 @@ static int probe_walk(probe_ctx *c)
 apr_time_t relay_registry_probe(const char *system_id, const char *mode)
 {
     probe_ctx c = { system_id, mode, apr_time_now(), 1, 0, 0 };
-    return probe_walk(&c) == 0 && c.found ? c.stamp : 0;
+    return walk_locked(probe_cb, &c) == 0 && c.found ? c.stamp : 0;
 }
 
 relay_probe_state relay_registry_probe_state(const char *system_id, const char *mode, apr_time_t stamp)
 {
     probe_ctx c = { system_id, mode, stamp, 0, 0, 0 };
-    if (probe_walk(&c) != 0)
+    if (walk_locked(probe_cb, &c) != 0)
         return RELAY_PROBE_ALIVE; /* cannot tell: never take a device on a guess */
     if (!c.found)
         return RELAY_PROBE_GONE;
@@ -288,15 +288,7 @@ static apr_status_t active_cb(void *mem, void *data, apr_pool_t *pool)
 int relay_registry_active(const char *system_id, const char *mode)
 {
     active_ctx a = { system_id, mode, 0 };
-    apr_pool_t *p;
-    if (!system_id || !streams || !mutex || apr_pool_create(&p, NULL) != APR_SUCCESS)
+    if (!system_id || walk_locked(active_cb, &a) != 0)
         return -1;
-    if (reg_lock() != 0) {
-        apr_pool_destroy(p);
-        return -1;
-    }
-    slotmem->doall(streams, active_cb, &a, p);
-    apr_global_mutex_unlock(mutex);
-    apr_pool_destroy(p);
     return a.n;
 }

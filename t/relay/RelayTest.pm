@@ -16,7 +16,7 @@ use Exporter 'import';
 
 our @EXPORT = qw(get_token_at ws_handshake ws_send ws_recv ws_close_expect get_token relay_url
                  redfish_post vhost_hostport private_httpd sol_echo wait_stream_gone stream_counters
-                 SYS1 SYS2 SYS3 SYS4 SYS_UNKNOWN);
+                 sim_value log_since SYS1 SYS2 SYS3 SYS4 SYS_UNKNOWN);
 
 our %SESSIONS;
 use constant SYS1 => '8c3f1e52-0000-4000-8000-000000000001';
@@ -142,6 +142,22 @@ sub wait_stream_gone {
         return 0 if time > $deadline;
         select undef, undef, undef, 0.1;
     }
+}
+
+# One number from `amtsimctl state SYSTEM` (a counter such as redir_busy, or
+# sol_active), or -1 when the simulator does not say.
+sub sim_value {
+    my ($system, $key) = @_;
+    my $st = `$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL} state $system 2>&1`;
+    return $st =~ /^\Q$key\E=(\d+)$/m ? $1 : -1;
+}
+
+# What FILE (an error log) gained after byte OFFSET; '' if it cannot be read.
+sub log_since {
+    my ($file, $offset) = @_;
+    my $text = '';
+    if (open my $fh, '<', $file) { seek $fh, $offset // 0, 0; local $/; $text = <$fh> // ''; close $fh }
+    return $text;
 }
 
 # (to_amt, to_client) byte counters of the live SYSTEM/MODE stream from mod_status,

@@ -117,8 +117,7 @@ wait_stream_gone(SYS1, 'sol');
 # The device answers BUSY for the first 0.8 s (a session that just ended is still being
 # torn down, as after a reload of the page): the relay asks again (AmtRelayBusyWait),
 # replaying the toolkit's own session start, and the toolkit never sees the BUSY.
-my $busy = sub { my $s = `$ctl state @{[SYS1]} 2>&1`; $s =~ /^redir_busy=(\d+)$/m ? $1 : -1 };
-my $busy0 = $busy->();
+my $busy0 = sim_value(SYS1, 'redir_busy');
 $w = word();
 $st = get_token(SYS1, 'sol');
 system("$ctl fault @{[SYS1]} busy=on >/dev/null 2>&1");
@@ -126,7 +125,7 @@ system("(sleep 0.8; $ctl fault @{[SYS1]} busy=off >/dev/null 2>&1) &");
 $r = node_json('uitoolkit.js', { server => "ws://$host:$port/relay", host => SYS1, sol_token => $st,
     word => $w, only => 'sol' });
 system("$ctl fault @{[SYS1]} busy=off >/dev/null 2>&1");
-my $busy_answers = $busy->() - $busy0;
+my $busy_answers = sim_value(SYS1, 'redir_busy') - $busy0;
 ok t_cmp($r->{sol}{connected} && $r->{sol}{round_trip_output} ? 1 : 0, 1,
          "ui-toolkit SOL to a device busy for 0.8 s: connected, '$w' round-trips");
 ok t_cmp($busy0 >= 0 && $busy_answers >= 2 ? 1 : 0, 1, "while AMT answered BUSY $busy_answers times");

@@ -41,7 +41,7 @@ ok t_cmp($r->{status}, 101, 'TLS device (16995, AmtTLSCA): SOL upgrade');
 ok t_cmp(sol_echo($r, word()), 1, 'TLS device: SOL text round-trips');
 bye($r);
 # Type 1 (the password in the clear) is fine inside TLS: the device offers only that.
-my $tls_plain_logins = sub { my $st = `$ctl state @{[SYS3]} 2>&1`; $st =~ /^redir_plain_logins=(\d+)$/m ? $1 : -1 };
+my $tls_plain_logins = sub { sim_value(SYS3, 'redir_plain_logins') };
 my $plain0 = $tls_plain_logins->();
 system("$ctl fault @{[SYS3]} plain-auth=only >/dev/null 2>&1");
 wait_stream_gone(SYS3, 'sol');
@@ -272,8 +272,7 @@ sub slow_and_stopped_clients {
              sprintf('%s: stalled stream given up after ~2 s without progress (%s s after the upgrade)', $how, $gone // 'not'));
     flood_off();
     close $s->{sock};
-    my $log = '';
-    if (open my $lf, '<', $log_file) { seek $lf, $log_at, 0; local $/; $log = <$lf> // ''; close $lf }
+    my $log = log_since($log_file, $log_at);
     ok t_cmp($log =~ /relay stream ended: .*system=\Q@{[SYS1]}\E mode=sol .*close=1006 reason="client stopped reading/ ? 1 : 0,
              1, "$how: one log line says the client stopped reading");
     wait_stream_gone(SYS1, 'sol');

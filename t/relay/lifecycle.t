@@ -18,10 +18,9 @@ sub diag { Test::More::diag(@_) }
 my $probe = get_token(SYS1, 'sol');
 plan tests => 12, need { 'Redfish GenerateRedirectionToken available' => defined $probe };
 
-my $ctl = "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}";
 my $state = $ENV{RFAMT_STATEDIR};
 sub word { join '', 'w', map { ('a' .. 'z')[int rand 26] } 1 .. 8 }
-sub sol_active { my $st = `$ctl state @{[SYS1]} 2>&1`; $st =~ /^sol_active=(\d+)$/m ? $1 : -1 }
+sub sol_active { sim_value(SYS1, 'sol_active') }
 
 wait_stream_gone(SYS1, 'sol');
 my $ph = private_httpd(name => 'life', conf => "AmtRelayIdleTimeout 60\n"

@@ -140,9 +140,8 @@ close $r->{sock};
 wait_stream_gone(SYS1, 'kvm');
 
 # ---- AMT busy: asked again for AmtRelayBusyWait (default 3 s), then a clean 1013 ----
-my $busy_answers = sub { my $st = `$ctl state @{[SYS1]} 2>&1`; $st =~ /^redir_busy=(\d+)$/m ? $1 : -1 };
+my $busy_answers = sub { sim_value(SYS1, 'redir_busy') };
 my $log_file = Apache::Test::config()->{vars}{t_logs} . '/error_log';
-my $log_from = sub { my $at = shift; my $l = ''; if (open my $lf, '<', $log_file) { seek $lf, $at, 0; local $/; $l = <$lf> // ''; close $lf } $l };
 my $b0 = $busy_answers->();
 system("$ctl fault @{[SYS1]} busy=on >/dev/null 2>&1");
 $t = get_token(SYS1, 'kvm');
@@ -174,7 +173,7 @@ ws_send($r, 8, pack('n', 1000));
 ws_close_expect($r, 3);
 close $r->{sock};
 wait_stream_gone(SYS1, 'kvm');
-ok t_cmp($log_from->($log_at), qr/relay stream ended: .*system=\Q@{[SYS1]}\E mode=kvm dialect=plain amt_busy=$asked /,
+ok t_cmp(log_since($log_file, $log_at), qr/relay stream ended: .*system=\Q@{[SYS1]}\E mode=kvm dialect=plain amt_busy=$asked /,
          'the stream\'s log line counts the BUSY answers');
 # p=2: the browser sent the session start itself; it gets AMT's OK, never the BUSY
 system("$ctl fault @{[SYS1]} busy=on >/dev/null 2>&1");
@@ -191,7 +190,7 @@ close $r->{sock};
 wait_stream_gone(SYS1, 'kvm');
 # ---- a device (or a man in the middle) offering only type 1 on plain TCP ----
 # The relay must not send the stored password in clear: it ends the stream instead.
-my $plain_logins = sub { my $st = `$ctl state @{[SYS1]} 2>&1`; $st =~ /^redir_plain_logins=(\d+)$/m ? $1 : -1 };
+my $plain_logins = sub { sim_value(SYS1, 'redir_plain_logins') };
 my $before = $plain_logins->();
 system("$ctl fault @{[SYS1]} plain-auth=only >/dev/null 2>&1");
 $t = get_token(SYS1, 'sol');

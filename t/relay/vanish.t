@@ -26,6 +26,25 @@ plan tests => 13, need {
 my $log_file = Apache::Test::config()->{vars}{t_logs} . '/error_log';
 sub word { join '', 'w', map { ('a' .. 'z')[int rand 26] } 1 .. 8 }
 sub drop_rule_off { system("$nft delete table inet $table >/dev/null 2>&1") }
+# From now on nothing the client on local PORT sends (data or TCP acknowledgements)
+# reaches the server: its network is gone. 1 if the rule is in place.
+sub vanish {
+    my $port = shift;
+    drop_rule_off();
+    return system("$nft add table inet $table && "
+        . "$nft add chain inet $table in '{ type filter hook input priority 0; }' && "
+        . "$nft add rule inet $table in ip saddr 127.0.0.1 tcp sport $port drop") == 0;
+}
+# Ends a round: the vanished client's rule and socket, the newcomer's stream.
+sub end_round {
+    my ($gone, $live) = @_;
+    drop_rule_off();
+    close $gone->{sock};
+    ws_send($live, 8, pack('n', 1000));
+    ws_close_expect($live, 3);
+    close $live->{sock};
+    wait_stream_gone(SYS1, 'sol');
+}
 END { local $?; drop_rule_off() }   # keep the exit status of the tests
 
 wait_stream_gone(SYS1, 'sol');
@@ -42,10 +61,7 @@ ok t_cmp(sol_echo($va, word()), 1, 'and A goes on untouched');
 
 # ---- A's network vanishes: nothing it sends reaches the server any more ----
 my $port = $va->{sock}->sockport;
-drop_rule_off();
-my $rule = system("$nft add table inet $table && "
-    . "$nft add chain inet $table in '{ type filter hook input priority 0; }' && "
-    . "$nft add rule inet $table in ip saddr 127.0.0.1 tcp sport $port drop") == 0;
+my $rule = vanish($port);
 ok t_cmp($rule ? 1 : 0, 1, "nft drops what A (port $port) sends");
 my $log_at = -s $log_file;
 $t0 = time;
@@ -54,16 +70,10 @@ $took = time - $t0;
 ok t_cmp($vc->{status}, 101, sprintf('viewer C, once A is gone: 101 after %.1f s', $took));
 ok t_cmp($took < 7 ? 1 : 0, 1, 'within seconds, not AmtRelayIdleTimeout (60 s here)');
 ok t_cmp(sol_echo($vc, word()), 1, 'and C has a working SOL');
-my $log = '';
-if (open my $lf, '<', $log_file) { seek $lf, $log_at, 0; local $/; $log = <$lf> // ''; close $lf }
+my $log = log_since($log_file, $log_at);
 ok t_cmp($log, qr/relay stream ended: .*system=\Q@{[SYS1]}\E mode=sol .*close=1006 reason="client did not answer a liveness check/,
          'A\'s log line says why it ended');
-drop_rule_off();
-close $va->{sock};
-ws_send($vc, 8, pack('n', 1000));
-ws_close_expect($vc, 3);
-close $vc->{sock};
-wait_stream_gone(SYS1, 'sol');
+end_round($va, $vc);
 
 # ---- the same while output was pouring towards the client when it vanished (the
 #      common case: KVM video): every buffer towards it is full, the ping waits
@@ -74,9 +84,7 @@ ok t_cmp(sol_echo($va, word()), 1, 'viewer A holds the SOL again');
 system("$ctl fault @{[SYS1]} sol-bulk=on >/dev/null 2>&1");
 sleep 1.5;   # A reads nothing: the relay's buffers and the sockets towards A fill up
 $port = $va->{sock}->sockport;
-$rule = system("$nft add table inet $table && "
-    . "$nft add chain inet $table in '{ type filter hook input priority 0; }' && "
-    . "$nft add rule inet $table in ip saddr 127.0.0.1 tcp sport $port drop") == 0;
+$rule = vanish($port);
 system("$ctl fault @{[SYS1]} sol-bulk=off >/dev/null 2>&1");
 ok t_cmp($rule ? 1 : 0, 1, "A (port $port) vanishes with full buffers towards it");
 $t0 = time;
@@ -84,9 +92,4 @@ $vc = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => get_t
 $took = time - $t0;
 ok t_cmp($vc->{status}, 101, sprintf('viewer C gets the device all the same (%.1f s)', $took));
 ok t_cmp(sol_echo($vc, word(), 6), 1, 'and C has a working SOL');
-drop_rule_off();
-close $va->{sock};
-ws_send($vc, 8, pack('n', 1000));
-ws_close_expect($vc, 3);
-close $vc->{sock};
-wait_stream_gone(SYS1, 'sol');
+end_round($va, $vc);
