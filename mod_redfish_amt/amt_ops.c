@@ -11,19 +11,21 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
+#include "amt_replies.h"
 #include "amt_uuid.h"
 #include "wsman_client.h"
 
-#define URI_REDIR WSMAN_URI_AMT("AMT_RedirectionService")
-#define URI_SETUP WSMAN_URI_AMT("AMT_SetupAndConfigurationService")
-#define URI_GENERAL WSMAN_URI_AMT("AMT_GeneralSettings")
-#define URI_OPTIN WSMAN_URI_IPS("IPS_OptInService")
-#define URI_KVM_SAP WSMAN_URI_CIM("CIM_KVMRedirectionSAP")
-#define URI_POWER_SVC WSMAN_URI_CIM("CIM_PowerManagementService")
-#define URI_SATE WSMAN_URI_CIM("CIM_ServiceAvailableToElement")
-#define URI_APMS WSMAN_URI_CIM("CIM_AssociatedPowerManagementService")
-#define URI_CHASSIS WSMAN_URI_CIM("CIM_Chassis")
-#define URI_CSP WSMAN_URI_CIM("CIM_ComputerSystemPackage")
+/* What each reply means is read in amt_replies.c (parse-only, shared with the recorded
+ * firmware replies of t/vectors); this file only sequences the exchanges. */
+#define URI_REDIR AMT_URI_REDIR
+#define URI_SETUP AMT_URI_SETUP
+#define URI_GENERAL AMT_URI_GENERAL
+#define URI_OPTIN AMT_URI_OPTIN
+#define URI_KVM_SAP AMT_URI_KVM_SAP
+#define URI_POWER_SVC AMT_URI_POWER_SVC
+#define URI_SATE AMT_URI_SATE
+#define URI_CHASSIS AMT_URI_CHASSIS
+#define URI_CSP AMT_URI_CSP
 
 /* AMT_RedirectionService.EnabledState: 32768 + bit0 IDER + bit1 SOL (spec §4.2). */
 #define REDIR_BASE 32768u
@@ -127,11 +129,6 @@ long amt_client_connects(const amt_client *c) { return wsman_client_connects(c->
 
 /* ---- exchange helpers ---------------------------------------------------- */
 
-static int fault_is(const wsman_reply *r, const char *local)
-{
-    return r->is_fault && strcmp(r->fault_subcode, local) == 0;
-}
-
 /* WS-Transfer Get of a singleton; on AMT_OK the reply holds the instance element. */
 static int get_instance(amt_client *c, const char *uri, const char *cls, wsman_reply *r,
                         char *err, size_t errlen)
@@ -144,33 +141,6 @@ static int get_instance(amt_client *c, const char *uri, const char *cls, wsman_r
         rc = AMT_E_PROTOCOL;
     }
     return rc;
-}
-
-static int prop_u32(wsman_reply *r, const char *uri, const char *cls, const char *prop,
-                    uint32_t *out, char *err, size_t errlen)
-{
-    char txt[16];
-    if (wsman_reply_prop(r, uri, cls, prop, txt, sizeof txt) != 1 ||
-        wsman_parse_u32(txt, out) != 0) {
-        snprintf(err, errlen, "%s.%s missing or not an integer", cls, prop);
-        return AMT_E_PROTOCOL;
-    }
-    return AMT_OK;
-}
-
-static int prop_bool(wsman_reply *r, const char *uri, const char *cls, const char *prop,
-                     int *out, char *err, size_t errlen)
-{
-    char txt[8];
-    int b = -1;
-    if (wsman_reply_prop(r, uri, cls, prop, txt, sizeof txt) == 1)
-        b = wsman_parse_bool(txt);
-    if (b < 0) {
-        snprintf(err, errlen, "%s.%s missing or not a boolean", cls, prop);
-        return AMT_E_PROTOCOL;
-    }
-    *out = b;
-    return AMT_OK;
 }
 
 /* Invokes uri/method with simple <h:name>value</h:name> parameters and reads ReturnValue.
@@ -195,10 +165,20 @@ static int invoke(amt_client *c, const char *uri, const char *method, const char
         }
     }
     int rc = wsman_client_send(c->ws, req, r, err, errlen);
-    if (rc == AMT_OK && wsman_reply_return_value(r, uri, method, rv) != 0) {
-        snprintf(err, errlen, "%s: reply has no ReturnValue", method);
-        rc = AMT_E_PROTOCOL;
-    }
+    if (rc == AMT_OK)
+        rc = amt_reply_method_rv(r, uri, method, rv, err, errlen);
+    return rc;
+}
+
+/* CIM_KVMRedirectionSAP Get into s->kvm_*: a DestinationUnreachable fault is a platform
+ * without KVM (AMT_OK, kvm_available 0); other faults keep the exchange's reason in err. */
+static int read_kvm_sap(amt_client *c, amt_state *s, char *err, size_t errlen)
+{
+    wsman_reply r;
+    int rc = get_instance(c, URI_KVM_SAP, "CIM_KVMRedirectionSAP", &r, err, errlen);
+    if (rc == AMT_OK || rc == AMT_E_FAULT)
+        rc = amt_reply_kvm_sap(&r, s, err, errlen);
+    wsman_reply_free(&r);
     return rc;
 }
 
@@ -228,14 +208,6 @@ int amt_platform_guid_to_uuid(const char *guid, char out[37])
     return 0;
 }
 
-static void read_redirection(amt_state *out, uint32_t es, int listener)
-{
-    int known = es >= REDIR_BASE && es <= (REDIR_BASE | REDIR_IDER | REDIR_SOL);
-    out->sol_enabled = known && (es & REDIR_SOL);
-    out->ider_enabled = known && (es & REDIR_IDER);
-    out->listener_enabled = listener;
-}
-
 /* Power state: Enumerate + Pull of CIM_ServiceAvailableToElement, as DMT and
  * MeshCommander do (spec §4.6); the first item's PowerState. */
 static int read_power_state(amt_client *c, int *power, char *err, size_t errlen)
@@ -255,12 +227,8 @@ static int read_power_state(amt_client *c, int *power, char *err, size_t errlen)
     }
     int rc = wsman_client_send(c->ws, req, &r, err, errlen);
     char ctx[128];
-    if (rc == AMT_OK &&
-        wsman_reply_text(&r, NULL, "/s:Envelope/s:Body/en:EnumerateResponse/en:EnumerationContext",
-                         ctx, sizeof ctx) != 1) {
-        snprintf(err, errlen, "Enumerate: no EnumerationContext");
-        rc = AMT_E_PROTOCOL;
-    }
+    if (rc == AMT_OK)
+        rc = amt_reply_enum_context(&r, ctx, sizeof ctx, err, errlen);
     wsman_reply_free(&r);
     if (rc != AMT_OK)
         return rc;
@@ -281,22 +249,8 @@ static int read_power_state(amt_client *c, int *power, char *err, size_t errlen)
         }
     }
     rc = wsman_client_send(c->ws, req, &r, err, errlen);
-    if (rc == AMT_OK) {
-        char txt[16];
-        uint32_t v;
-        /* Items are CIM_AssociatedPowerManagementService instances (their own namespace,
-         * not the enumerated class's), spec §4.6. */
-        if (wsman_reply_text(&r, URI_APMS,
-                             "/s:Envelope/s:Body/en:PullResponse/en:Items/"
-                             "c:CIM_AssociatedPowerManagementService[1]/c:PowerState",
-                             txt, sizeof txt) != 1 ||
-            wsman_parse_u32(txt, &v) != 0 || v > 0xffff) {
-            snprintf(err, errlen, "Pull: no PowerState");
-            rc = AMT_E_PROTOCOL;
-        } else {
-            *power = (int)v;
-        }
-    }
+    if (rc == AMT_OK)
+        rc = amt_reply_power_state(&r, power, err, errlen);
     wsman_reply_free(&r);
     return rc;
 }
@@ -307,53 +261,28 @@ static int read_identity(amt_client *c, char *err, size_t errlen)
 {
     wsman_reply r;
     int rc = get_instance(c, URI_CHASSIS, "CIM_Chassis", &r, err, errlen);
-    if (rc == AMT_OK) {
-        if (wsman_reply_prop(&r, URI_CHASSIS, "CIM_Chassis", "Model", c->model,
-                             sizeof c->model) < 0)
-            c->model[0] = '\0';
-        if (wsman_reply_prop(&r, URI_CHASSIS, "CIM_Chassis", "Manufacturer", c->manufacturer,
-                             sizeof c->manufacturer) < 0)
-            c->manufacturer[0] = '\0';
-    }
+    if (rc == AMT_OK)
+        amt_reply_chassis(&r, c->model, sizeof c->model, c->manufacturer,
+                          sizeof c->manufacturer);
     wsman_reply_free(&r);
     if (rc != AMT_OK && rc != AMT_E_FAULT)
         return rc;
 
     rc = get_instance(c, URI_GENERAL, "AMT_GeneralSettings", &r, err, errlen);
-    if (rc == AMT_OK && wsman_reply_prop(&r, URI_GENERAL, "AMT_GeneralSettings", "HostName",
-                                         c->hostname, sizeof c->hostname) < 0)
-        c->hostname[0] = '\0';
+    if (rc == AMT_OK)
+        amt_reply_hostname(&r, c->hostname, sizeof c->hostname);
     wsman_reply_free(&r);
     if (rc != AMT_OK && rc != AMT_E_FAULT)
         return rc;
 
     rc = get_instance(c, URI_CSP, "CIM_ComputerSystemPackage", &r, err, errlen);
-    if (rc == AMT_OK) {
-        char guid[64];
-        if (wsman_reply_prop(&r, URI_CSP, "CIM_ComputerSystemPackage", "PlatformGUID", guid,
-                             sizeof guid) != 1 ||
-            amt_platform_guid_to_uuid(guid, c->platform_guid) != 0)
-            c->platform_guid[0] = '\0';
-    }
+    if (rc == AMT_OK)
+        amt_reply_platform_guid(&r, c->platform_guid);
     wsman_reply_free(&r);
     if (rc != AMT_OK && rc != AMT_E_FAULT)
         return rc;
     c->identity_read = 1;
     return AMT_OK;
-}
-
-static void fw_from_server_header(const char *server, char *out, size_t outlen)
-{
-    static const char prefix[] = "Intel(R) Active Management Technology ";
-    out[0] = '\0';
-    if (strncmp(server, prefix, sizeof prefix - 1) != 0)
-        return;
-    const char *v = server + sizeof prefix - 1;
-    size_t n = strspn(v, "0123456789.");
-    if (n == 0 || n >= outlen)
-        return;
-    memcpy(out, v, n);
-    out[n] = '\0';
 }
 
 int amt_get_state(amt_client *c, amt_state *out, char *err, size_t errlen)
@@ -381,55 +310,33 @@ int amt_get_state_with(amt_client *c, const amt_state *known, amt_state *out, ch
     /* 1. SOL / IDER / listener (spec §5.1 step 1). */
     rc = get_instance(c, URI_REDIR, "AMT_RedirectionService", &r, err, errlen);
     if (rc == AMT_OK)
-        rc = prop_u32(&r, URI_REDIR, "AMT_RedirectionService", "EnabledState", &u, err, errlen);
+        rc = amt_reply_redirection(&r, &u, &b, err, errlen);
     if (rc == AMT_OK)
-        rc = prop_bool(&r, URI_REDIR, "AMT_RedirectionService", "ListenerEnabled", &b, err,
-                       errlen);
-    if (rc == AMT_OK)
-        read_redirection(out, u, b);
+        amt_state_set_redirection(out, u, b);
     wsman_reply_free(&r);
     if (rc != AMT_OK)
         return rc;
     /* The firmware version rides on every reply's Server: header (spec §1.3). */
-    fw_from_server_header(wsman_client_server_header(c->ws), out->fw_version,
-                          sizeof out->fw_version);
+    amt_fw_from_server_header(wsman_client_server_header(c->ws), out->fw_version,
+                              sizeof out->fw_version);
 
     /* 2. Consent policy and state (step 2). */
     rc = get_instance(c, URI_OPTIN, "IPS_OptInService", &r, err, errlen);
     if (rc == AMT_OK)
-        rc = prop_u32(&r, URI_OPTIN, "IPS_OptInService", "OptInRequired", &out->optin_required,
-                      err, errlen);
-    if (rc == AMT_OK)
-        rc = prop_u32(&r, URI_OPTIN, "IPS_OptInService", "OptInState", &u, err, errlen);
-    if (rc == AMT_OK)
-        out->optin_state = (amt_optin_state)u;
+        rc = amt_reply_optin(&r, out, err, errlen);
     wsman_reply_free(&r);
     if (rc != AMT_OK)
         return rc;
 
     /* 3. KVM (step 3): DestinationUnreachable = no KVM on this platform. */
-    rc = get_instance(c, URI_KVM_SAP, "CIM_KVMRedirectionSAP", &r, err, errlen);
-    if (rc == AMT_OK) {
-        rc = prop_u32(&r, URI_KVM_SAP, "CIM_KVMRedirectionSAP", "EnabledState", &u, err, errlen);
-        if (rc == AMT_OK) {
-            out->kvm_available = 1;
-            out->kvm_enabled = u == 2 || u == 6;
-            out->kvm_active = u == 2;
-        }
-    } else if (rc == AMT_E_FAULT && fault_is(&r, "DestinationUnreachable")) {
-        rc = AMT_OK;
-    }
-    wsman_reply_free(&r);
+    rc = read_kvm_sap(c, out, err, errlen);
     if (rc != AMT_OK)
         return rc;
 
     /* 4. Control mode (spec §4.5): ProvisioningMode 1 = ACM, 4 = CCM. */
     rc = get_instance(c, URI_SETUP, "AMT_SetupAndConfigurationService", &r, err, errlen);
     if (rc == AMT_OK)
-        rc = prop_u32(&r, URI_SETUP, "AMT_SetupAndConfigurationService", "ProvisioningMode", &u,
-                      err, errlen);
-    if (rc == AMT_OK)
-        out->control_mode = u == 1 ? AMT_MODE_ACM : u == 4 ? AMT_MODE_CCM : AMT_MODE_UNKNOWN;
+        rc = amt_reply_control_mode(&r, out, err, errlen);
     wsman_reply_free(&r);
     if (rc != AMT_OK)
         return rc;
@@ -471,10 +378,9 @@ static int put_redirection(amt_client *c, wsman_reply *got, uint32_t es, int lis
     wsman_reply r;
     int rc = wsman_client_send(c->ws, req, &r, err, errlen);
     int now;
+    uint32_t now_es;
     /* PutResponse carries the updated instance: make sure the listener really changed. */
-    if (rc == AMT_OK &&
-        prop_bool(&r, URI_REDIR, "AMT_RedirectionService", "ListenerEnabled", &now, err,
-                  errlen) == AMT_OK &&
+    if (rc == AMT_OK && amt_reply_redirection(&r, &now_es, &now, err, errlen) == AMT_OK &&
         now != listener) {
         snprintf(err, errlen, "device kept ListenerEnabled=%s", now ? "true" : "false");
         rc = AMT_E_PROTOCOL;
@@ -491,13 +397,10 @@ static int ensure_listener(amt_client *c, int want_if_kvm, int kvm, char *err, s
     int listener;
     int rc = get_instance(c, URI_REDIR, "AMT_RedirectionService", &r, err, errlen);
     if (rc == AMT_OK)
-        rc = prop_u32(&r, URI_REDIR, "AMT_RedirectionService", "EnabledState", &es, err, errlen);
-    if (rc == AMT_OK)
-        rc = prop_bool(&r, URI_REDIR, "AMT_RedirectionService", "ListenerEnabled", &listener,
-                       err, errlen);
+        rc = amt_reply_redirection(&r, &es, &listener, err, errlen);
     if (rc == AMT_OK) {
         amt_state s;
-        read_redirection(&s, es, listener);
+        amt_state_set_redirection(&s, es, listener);
         /* The listener serves KVM, SOL and IDER alike (spec §4.2, §5.2 step 3). */
         int want = (want_if_kvm && kvm) || s.sol_enabled || s.ider_enabled;
         if (want != listener)
@@ -514,7 +417,7 @@ static int kvm_sap_state_change(amt_client *c, int enable, char *err, size_t err
     uint32_t rv = 0;
     wsman_reply r;
     int rc = invoke(c, URI_KVM_SAP, "RequestStateChange", names, values, 1, &rv, err, errlen, &r);
-    if (rc == AMT_E_FAULT && fault_is(&r, "DestinationUnreachable")) {
+    if (rc == AMT_E_FAULT && amt_reply_fault_is(&r, "DestinationUnreachable")) {
         snprintf(err, errlen, "the device has no KVM");
         rc = AMT_E_UNSUPPORTED;
     } else if (rc == AMT_OK && rv != 0) {
@@ -544,17 +447,9 @@ int amt_set_kvm(amt_client *c, int enable, char *err, size_t errlen)
 /* Whether KVM is enabled now (for the listener decision when SOL goes off). */
 static int kvm_enabled_now(amt_client *c, int *enabled, char *err, size_t errlen)
 {
-    wsman_reply r;
-    uint32_t u;
-    *enabled = 0;
-    int rc = get_instance(c, URI_KVM_SAP, "CIM_KVMRedirectionSAP", &r, err, errlen);
-    if (rc == AMT_OK &&
-        (rc = prop_u32(&r, URI_KVM_SAP, "CIM_KVMRedirectionSAP", "EnabledState", &u, err,
-                       errlen)) == AMT_OK)
-        *enabled = u == 2 || u == 6;
-    else if (rc == AMT_E_FAULT && fault_is(&r, "DestinationUnreachable"))
-        rc = AMT_OK;
-    wsman_reply_free(&r);
+    amt_state s;
+    int rc = read_kvm_sap(c, &s, err, errlen);
+    *enabled = rc == AMT_OK && s.kvm_enabled;
     return rc;
 }
 
@@ -566,16 +461,13 @@ int amt_set_sol(amt_client *c, int enable, char *err, size_t errlen)
     int listener;
     int rc = get_instance(c, URI_REDIR, "AMT_RedirectionService", &r, err, errlen);
     if (rc == AMT_OK)
-        rc = prop_u32(&r, URI_REDIR, "AMT_RedirectionService", "EnabledState", &es, err, errlen);
-    if (rc == AMT_OK)
-        rc = prop_bool(&r, URI_REDIR, "AMT_RedirectionService", "ListenerEnabled", &listener,
-                       err, errlen);
+        rc = amt_reply_redirection(&r, &es, &listener, err, errlen);
     if (rc != AMT_OK) {
         wsman_reply_free(&r);
         return rc;
     }
     amt_state s;
-    read_redirection(&s, es, listener);
+    amt_state_set_redirection(&s, es, listener);
     /* Keep IDER exactly as it is; only the SOL bit changes. */
     uint32_t want_es = REDIR_BASE | (s.ider_enabled ? REDIR_IDER : 0) | (enable ? REDIR_SOL : 0);
     if (want_es != es) {
