@@ -104,6 +104,9 @@ struct device {
     struct { unsigned id; char cls[128]; double t; } enums[8];
     unsigned enum_next;
     unsigned long msg_counter;
+    struct replay *replay;    /* replay=DIR: recorded replies (replay.c), NULL otherwise */
+    unsigned long replay_hits, replay_misses; /* requests answered from / missing in DIR */
+    char replay_last_miss[160]; /* short name of the last unrecorded request ("Class/Action") */
     /* runtime */
     SSL_CTX *ssl;
     int lfd[4];               /* wsman, redir, wsman-tls, redir-tls; -1 if unused */
@@ -165,6 +168,10 @@ void server_track(int fd, bool add);
 
 /* ---- digest / HTTP / WS-Man ---- */
 void http_serve(struct conn *c);                        /* http.c */
+int http_send_soap(struct conn *c, int status, const struct sbuf *body, bool close); /* http.c */
+int replay_load(struct device *d, const char *dir, char *err, size_t errlen); /* replay.c */
+void replay_free(struct device *d);
+int replay_serve(struct conn *c, const char *body, size_t blen, bool *close);
 int wsman_handle(struct device *d, const char *body, size_t len,
                  struct sbuf *out, int *status);         /* wsman.c */
 

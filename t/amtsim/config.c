@@ -51,6 +51,7 @@ void device_free(struct device *d)
         return;
     if (d->ssl)
         SSL_CTX_free(d->ssl);
+    replay_free(d);
     pthread_mutex_destroy(&d->lock);
     free(d);
 }
@@ -193,6 +194,7 @@ static int set_key(struct device *d, const char *k, const char *v, char *err, si
         d->redir_state = (uint16_t)(b ? (d->redir_state | bit) : (d->redir_state & ~bit));
     } else if (!strcmp(k, "listener")) { if (parse_bool(v, &b)) BAD(); d->listener = b; }
     else if (!strcmp(k, "fw")) { if (!*v || copy_str(d->fw, sizeof d->fw, v)) BAD(); }
+    else if (!strcmp(k, "replay")) { if (!*v) BAD(); replay_free(d); if (replay_load(d, v, err, errlen)) return -1; }
     else if (!strcmp(k, "model")) { if (copy_str(d->model, sizeof d->model, v)) BAD(); }
     else if (!strcmp(k, "display-timeout")) { if (parse_long(v, 1, 65535, &n)) BAD(); d->optin.display_timeout = (unsigned)n; }
     else if (!strcmp(k, "code-timeout")) { if (parse_long(v, 1, 86400, &n)) BAD(); d->optin.code_timeout = (unsigned)n; }

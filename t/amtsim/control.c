@@ -57,6 +57,9 @@ static void cmd_state(struct device *d, struct sbuf *o)
                  "sol_bulk=%d\nkvm_bulk=%d\ndown=%d\n",
               k->wsman_latency_ms, k->wsman_max_conn, k->drop_after, k->busy, k->slow_reader,
               k->sol_bulk, k->kvm_bulk, k->down);
+    if (d->replay)
+        sb_printf(o, "replay_hits=%lu\nreplay_misses=%lu\nreplay_last_miss=%s\n", d->replay_hits,
+                  d->replay_misses, d->replay_last_miss);
     pthread_mutex_unlock(&d->lock);
 }
 
@@ -120,6 +123,7 @@ static void run(char *line, struct sbuf *o)
     } else if (!strcmp(argv[0], "reset-stats")) {
         pthread_mutex_lock(&d->lock);
         d->wsman_calls = d->wsman_401 = d->redir_sessions = d->redir_auth_fail = d->redir_busy = 0;
+        d->replay_hits = d->replay_misses = 0;
         pthread_mutex_unlock(&d->lock);
         sb_puts(o, "ok\n");
     } else if (!strcmp(argv[0], "type") && argc >= 3) {

@@ -257,7 +257,7 @@ static int send_simple(struct conn *c, int code, const char *reason)
 }
 
 /* SOAP reply, chunked like AMT: 4-digit upper-case hex sizes, ~0x2FA per chunk. */
-static int send_soap(struct conn *c, int status, const struct sbuf *body, bool close)
+int http_send_soap(struct conn *c, int status, const struct sbuf *body, bool close)
 {
     char date[64];
     http_date(date, sizeof date);
@@ -341,6 +341,17 @@ void http_serve(struct conn *c)
         }
         if (latency > 0)
             sleep_ms(latency);
+        if (d->replay) {
+            bool close = true;
+            int rrc = replay_serve(c, body, blen, &close);
+            free(body);
+            pthread_mutex_lock(&d->lock);
+            d->wsman_calls++;
+            pthread_mutex_unlock(&d->lock);
+            if (rrc || close || q.close)
+                goto out;
+            continue;
+        }
         struct sbuf out;
         sb_init(&out);
         int status = 500;
@@ -350,7 +361,7 @@ void http_serve(struct conn *c)
         d->wsman_calls++;
         pthread_mutex_unlock(&d->lock);
         bool close = q.close || status != 200;
-        int rc = out.oom ? -1 : send_soap(c, status, &out, close);
+        int rc = out.oom ? -1 : http_send_soap(c, status, &out, close);
         sb_free(&out);
         if (rc || close)
             goto out;

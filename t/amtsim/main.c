@@ -48,6 +48,8 @@ static void usage(FILE *f)
 "  max-failures=N    wrong consent codes before lock-out [3]\n"
 "  lockout=S         StartOptIn returns 3 (blocked) for S seconds after lock-out [60]\n"
 "  session-timeout=M KVM idle close, minutes, 0 = never [3]\n"
+"  replay=DIR        answer WS-Man from recorded AMT replies listed in DIR/index\n"
+"                    (RelatesTo set to the request's MessageID; unlisted: a fault)\n"
 "  plus every knob below, e.g. wsman-latency=200\n"
 "\n"
 "knobs (also at run time: amtsimctl SOCK fault ID key=value):\n"

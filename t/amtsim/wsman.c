@@ -426,3 +426,28 @@ int wsman_handle(struct device *d, const char *body, size_t len, struct sbuf *ou
     free(r);
     return 0;
 }
+
+/* Action, ResourceURI and MessageID of a request (empty when absent); for replay.c. */
+int wsman_request_ids(const char *body, size_t len, char *action, size_t alen, char *uri, size_t ulen,
+                      char *msgid, size_t mlen)
+{
+    xmlDocPtr doc = len < 1024 * 1024
+        ? xmlReadMemory(body, (int)len, "wsman.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+        : NULL;
+    xmlNodePtr h = doc ? child(xmlDocGetRootElement(doc), NS_SOAP, "Header") : NULL;
+    int rc = h && ws_text(h, NS_WSA, "Action", action, alen) && ws_text(h, NS_WSMAN, "ResourceURI", uri, ulen) &&
+             ws_text(h, NS_WSA, "MessageID", msgid, mlen) ? 0 : -1;
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+/* A fault envelope as AMT writes it (for replay.c's "nothing recorded" answer). */
+void wsman_fault_reply(struct device *d, const char *relates, enum fault_kind k, const char *sub,
+                       const char *text, struct sbuf *out)
+{
+    struct wsctx x = { .d = d };
+    ws_fault(&x, k, sub, text);
+    pthread_mutex_lock(&d->lock);
+    fault_env(out, d, relates, &x);
+    pthread_mutex_unlock(&d->lock);
+}

@@ -49,6 +49,12 @@ void prop(struct sbuf *b, const char *pfx, const char *name, const char *val);
 void propu(struct sbuf *b, const char *pfx, const char *name, unsigned long v);
 void propb(struct sbuf *b, const char *pfx, const char *name, bool v);
 
+/* replay.c's view of a request and of AMT's fault envelope (wsman.c) */
+int wsman_request_ids(const char *body, size_t len, char *action, size_t alen, char *uri, size_t ulen,
+                      char *msgid, size_t mlen);
+void wsman_fault_reply(struct device *d, const char *relates, enum fault_kind k, const char *sub,
+                       const char *text, struct sbuf *out);
+
 /* class tables */
 extern const struct wsclass cls_kvm_settings, cls_redirection, cls_kvm_sap, cls_optin, cls_setup,
     cls_avail_to_elem, cls_assoc_power, cls_power_mgmt, cls_ips_power, cls_sys_package,
