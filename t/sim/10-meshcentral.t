@@ -149,6 +149,7 @@ $r = driver(kvm => { %dev1, port => $p1->{redir}, serverauth => JSON::PP::false,
 ok($r->{open}, 'KVM: MeshCentral reaches state 3 (0x40/0x41, RFB handshake, ServerInit)') or diag(explain $r);
 is(($r->{width} // '?') . 'x' . ($r->{height} // '?'), $sim->state($ID1)->{kvm_size}, 'KVM: ServerInit size = amtsim kvm_size');
 ok($r->{fullFrame}, 'KVM: a framebuffer update covers every pixel of the canvas');
+like($sim->logtext, qr/RFB SetEncodings: ZRLE \+DesktopSize/, 'KVM: MeshCentral asked for ZRLE first, so that frame was ZRLE (16 bpp)');
 cmp_ok($r->{colours} // 0, '>', 1, 'KVM: the frame is a picture (more than one colour)');
 ok($r->{changedAfterKey}, 'KVM: a key sent by MeshCentral changes the next frame');
 like($r->{during} // '', qr/^kvm_active=1$/m, 'amtsim: KVM session active meanwhile');
