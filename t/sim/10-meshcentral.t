@@ -8,7 +8,7 @@
 # TLS with MeshCentral's certificate pinning (and a wrong pin, a wrong
 # password). Redirection: MeshCentral's browser code (amt-redir-ws, terminal,
 # desktop) through its server's redirection interceptor: SOL both ways, KVM to
-# a full frame that changes after a key press, over TLS too.
+# a full frame that changes after a key press; SOL and KVM over TLS too.
 use strict;
 use warnings;
 use FindBin;
@@ -194,6 +194,13 @@ ok($r->{open}, 'TLS SOL after consent: MeshCentral reaches state 3') or diag(exp
 ok(scalar(grep { $_ eq 'tls-sol-91' } @{ $r->{screen} || [] }), 'TLS SOL: command output in MeshCentral\'s terminal');
 like($r->{during} // '', qr/^optin_state=4$/m, 'amtsim: OptInState 4 (IN SESSION) meanwhile');
 ok($sim->idle($ID2), 'TLS SOL session closed');
+
+# KVM over TLS on the consented CCM device, the page doing the digest itself
+$r = driver(kvm => { %dev2, port => $p2->{"redir-tls"}, serverauth => JSON::PP::false });
+ok($r->{open}, 'TLS KVM after consent: MeshCentral reaches state 3') or diag(explain $r);
+is(($r->{width} // '?') . 'x' . ($r->{height} // '?'), $sim->state($ID2)->{kvm_size}, 'TLS KVM: ServerInit size = amtsim kvm_size');
+ok($r->{fullFrame}, 'TLS KVM: a full frame');
+ok($sim->idle($ID2), 'TLS KVM session closed');
 
 is($sim->stop, 0, 'amtsim exits cleanly');
 done_testing;
