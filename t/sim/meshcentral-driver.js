@@ -175,6 +175,8 @@ function makeCanvas() {
   return { c, element: { getContext: () => ctx, style: {} } };
 }
 
+const relayLog = []; // connection errors seen by the relay shim, reported with the result
+
 // Plays MeshCentral's /webrelay.ashx?p=2: TCP/TLS to the device, the
 // redirection interceptor on both directions when serverauth=1.
 function relayedSocketClass(o) {
@@ -209,8 +211,6 @@ function relayedSocketClass(o) {
     close() { this.readyState = 3; this.sock.destroy(); }
   };
 }
-const relayLog = [];
-
 function loadBrowserScripts(o, elements) {
   globalThis.window = { location: { protocol: 'https:', host: 'meshcentral.invalid', pathname: '/' } };
   globalThis.document = { getElementById: (id) => elements[id], createElement: () => makeCanvas().element.getContext().canvas };
@@ -273,10 +273,6 @@ async function runKvm(o) {
   loadBrowserScripts(o, { Desk: cv.element });
   const desk = global.CreateAmtRemoteDesktop('Desk');
   const redir = global.CreateAmtRedirect(desk, null);
-  let frames = 0;
-  const origSend = desk.send;
-  let refreshes = 0;
-  desk.send = (x) => { if (x.charCodeAt(0) === 3) refreshes++; return origSend(x); }; // count FramebufferUpdateRequests
   const states = startRedir(redir, o);
   const out = { states, relay: relayLog };
   out.open = await until(() => opened(redir, states), o.timeout || 8000) && redir.State === 3;
@@ -285,11 +281,10 @@ async function runKvm(o) {
     out.width = desk.width; out.height = desk.height;
     // a full frame has arrived once every pixel was painted
     out.fullFrame = await until(() => cv.c.width > 0 && covered() === cv.c.width * cv.c.height, 10000);
-    frames = refreshes;
     const colours = new Set();
     for (let i = 0; i < cv.c.rgba.length; i += 4) colours.add((cv.c.rgba[i] << 16) | (cv.c.rgba[i + 1] << 8) | cv.c.rgba[i + 2]);
     out.colours = colours.size;
-    out.puts = cv.c.puts; out.fills = cv.c.fills;
+    out.puts = cv.c.puts; out.fills = cv.c.fills; // raw/palette tiles vs solid tiles drawn
     if (o.key) {
       const before = Buffer.from(cv.c.rgba);
       // desktop.sendkey([[keysym, down], ...]) is what the page's keyboard handler calls
@@ -300,7 +295,6 @@ async function runKvm(o) {
       out.pixelsChanged = diff;
     }
     out.during = o.ctl ? ctl(o.ctl, 'state', o.ctl.id) : null;
-    out.refreshes = refreshes > frames ? refreshes : frames;
   }
   out.finalState = redir.State;
   redir.Stop();
