@@ -50,8 +50,8 @@ static void cmd_state(struct device *d, struct sbuf *o)
                  "redir_plain_logins=%lu\nredir_busy=%lu\n",
               d->wsman_calls, d->wsman_401, d->redir_sessions, d->redir_auth_fail,
               d->redir_plain_logins, d->redir_busy);
-    sb_printf(o, "sol_active=%d\nkvm_active=%d\nwsman_conns=%d\nrealm=%s\nfw=%s\n", d->sol_active,
-              d->kvm_active, d->wsman_conns, d->realm, d->fw);
+    sb_printf(o, "sol_active=%d\nkvm_active=%d\nwsman_conns=%d\nrealm=%s\nfw=%s\nkvm_size=%dx%d\n",
+              d->sol_active, d->kvm_active, d->wsman_conns, d->realm, d->fw, d->kvm_w, d->kvm_h);
     const struct knobs *k = &d->knobs;
     sb_printf(o, "wsman_latency=%d\nwsman_max_conn=%d\ndrop_after=%ld\nbusy=%d\nslow_reader=%d\n"
                  "sol_bulk=%d\nkvm_bulk=%d\ndown=%d\n",
