@@ -308,7 +308,7 @@ slow_and_stopped_clients(vhost_hostport('relay_tls'), 1, 'TLS');
 
 # --- global cap: a private httpd with AmtRelayMaxStreams 2 ---
 my $devs = join '', map { "<AmtDevice $_->[0]>\n AmtHost $_->[1]\n AmtUser admin\n $_->[2]\n$_->[3]</AmtDevice>\n" }
-    [SYS1, '127.0.0.2', "AmtPasswordFile $state/acm-1.pw", ''],
+    [SYS1, '127.0.0.2', "AmtPasswordFile $state/acm-1.pw", " AmtTLS off\n"],
     [SYS3, '127.0.0.4', 'AmtPassword P@ssw0rd-tls-3', " AmtTLS on\n AmtTLSCA $state/ca/ca.pem\n"];
 my $ph = private_httpd(name => 'cap', conf => "AmtRelayMaxStreams 2\nAmtRelayIdleTimeout 60\n$devs");
 ok t_cmp(defined $ph ? 1 : 0, 1, 'private httpd with AmtRelayMaxStreams 2 started') or diag($@);
