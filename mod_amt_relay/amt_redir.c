@@ -352,7 +352,7 @@ static size_t client_msg(amt_client *c, const uint8_t *m, size_t l, amt_result *
         c->auth_type = pick_method(m + 9, l - 9, c->creds.plain_ok);
         if (c->auth_type == PICK_PLAIN_REFUSED)
             return client_fail(c, res, 1011, "AMT offers only plain-text authentication, which the "
-                               "relay uses only over TLS");
+                               "relay uses only over TLS with a verified certificate");
         if (c->auth_type < 0)
             return client_fail(c, res, 1011, "AMT offers no authentication method the relay supports");
         if (c->auth_type == AMT_AUTH_PLAIN) {
@@ -631,12 +631,10 @@ size_t amt_icpt_from_client(amt_icpt *ic, const uint8_t *in, size_t len, uint8_t
             }
             break;
         case AMT_AUTH_PLAIN:
-            if (!ic->creds.plain_ok)
-                return icpt_fail(ic, res, 1008, "plain-text authentication is refused on an "
-                                 "unencrypted AMT connection: use digest");
-            n = amt_build_auth_plain(out, cap, ic->creds.user, ic->creds.password);
-            ic->sent_final = 1;
-            break;
+            /* never on a browser's request: the relay alone decides when the stored
+               password may travel in clear (its own plain-mode client, verified TLS) */
+            return icpt_fail(ic, res, 1008, "plain-text authentication is not available "
+                             "through the relay: use digest");
         default:
             return icpt_fail(ic, res, 1008, "authentication type not supported through the relay");
         }

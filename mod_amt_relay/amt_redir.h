@@ -89,10 +89,12 @@ size_t amt_build_kvm_start(uint8_t out[8]);
 typedef struct amt_creds {
     amt_str user, password; /* borrowed; the password never leaves this module except
                                as a digest, or in a type-1 login when plain_ok */
-    int plain_ok;           /* a type-1 login (password in clear) may be sent: set only
-                               when the AMT connection is TLS, so that a device, or
-                               whoever sits on a plain-TCP path, that offers only type 1
-                               cannot downgrade the relay into revealing the password */
+    int plain_ok;           /* the plain-mode client may send a type-1 login (password in
+                               clear): set only when the AMT connection is TLS with a
+                               verified peer (CA or pin), so that a device, or whoever
+                               sits on a plain-TCP or unverified path, that offers only
+                               type 1 cannot downgrade the relay into revealing the
+                               password. A p=2 client can never ask for type 1. */
 } amt_creds;
 
 typedef struct amt_auth_state {

@@ -8,9 +8,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "apr_portable.h"
 #include "apr_strings.h"
@@ -39,23 +37,12 @@ static int is_ip(const char *host)
     return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
-static int pin_matches(SSL *ssl, const unsigned char pin[32])
-{
-    X509 *cert = SSL_get1_peer_certificate(ssl);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    int ok = 0;
-    if (!cert)
-        return 0;
-    if (X509_digest(cert, EVP_sha256(), md, &n) == 1 && n == 32)
-        ok = CRYPTO_memcmp(md, pin, 32) == 0;
-    X509_free(cert);
-    return ok;
-}
-
+/* TLS on the connected socket under the policy both planes share (amt_tls.h): it
+ * decides versions, ciphers, trust, host name and pin inside the handshake. */
 static int tls_start(relay_backend *b, const amt_device *d, apr_time_t deadline, apr_pool_t *p,
                      const char **why)
 {
+    char err[200];
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     SSL *ssl;
     if (!ctx) {
@@ -63,26 +50,15 @@ static int tls_start(relay_backend *b, const amt_device *d, apr_time_t deadline,
         return -1;
     }
     b->ssl_ctx = ctx;
-    /* old AMT firmware speaks TLS 1.0 only (amt-redirection 1.1); allow it, with
-       OpenSSL's default security level governing what else is acceptable */
-    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
-    if (d->tls_pin_set) {
-        /* the pin is the trust anchor: chain checks are irrelevant for a
-           self-signed AMT certificate, the digest comparison below decides */
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-    } else if (d->tls_ca_file) {
-        if (SSL_CTX_load_verify_locations(ctx, d->tls_ca_file, NULL) != 1) {
-            *why = apr_psprintf(p, "cannot load AmtTLSCA %s", d->tls_ca_file);
-            return -1;
-        }
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    } else if (d->tls_insecure) {
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-        b->insecure = 1;
-    } else {
-        *why = "no AmtTLSCA / AmtTLSPin for this device";
+    b->policy = (amt_tls_policy){.host = d->host, .ca_file = d->tls_ca_file,
+                                 .pin = d->tls_pin_set ? d->tls_pin : NULL,
+                                 .insecure = d->tls_insecure, .legacy = d->tls_legacy};
+    if (amt_tls_configure(ctx, &b->policy, &b->tls, err, sizeof(err)) != 0) {
+        *why = apr_pstrdup(p, err);
         return -1;
     }
+    /* only an unverified connection: a pin or a CA is verification */
+    b->insecure = d->tls_insecure && !d->tls_pin_set && !d->tls_ca_file;
     ssl = SSL_new(ctx);
     if (!ssl) {
         *why = "TLS setup failed";
@@ -92,39 +68,32 @@ static int tls_start(relay_backend *b, const amt_device *d, apr_time_t deadline,
     SSL_set_fd(ssl, b->fd);
     if (!is_ip(d->host))
         SSL_set_tlsext_host_name(ssl, d->host);
-    if (d->tls_ca_file && !d->tls_pin_set) {
-        X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
-        if (is_ip(d->host))
-            X509_VERIFY_PARAM_set1_ip_asc(vp, d->host);
-        else
-            X509_VERIFY_PARAM_set1_host(vp, d->host, 0);
-    }
     for (;;) {
-        int rc = SSL_connect(ssl), err;
+        int rc = SSL_connect(ssl), e;
         if (rc == 1)
             break;
-        err = SSL_get_error(ssl, rc);
-        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-            int w = wait_fd(b->fd, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
+        e = SSL_get_error(ssl, rc);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+            int w = wait_fd(b->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
             if (w <= 0) {
                 *why = "TLS handshake with AMT timed out";
                 return -1;
             }
             continue;
         }
-        if (SSL_get_verify_result(ssl) != X509_V_OK) {
-            *why = apr_psprintf(p, "AMT certificate not trusted: %s",
-                                X509_verify_cert_error_string(SSL_get_verify_result(ssl)));
-        } else {
-            unsigned long e = ERR_peek_last_error();
-            *why = apr_psprintf(p, "TLS handshake with AMT failed: %s",
-                                e ? ERR_reason_error_string(e) : "connection closed");
+        {
+            unsigned long last = ERR_peek_last_error();
+            const char *fallback = apr_psprintf(p, "TLS handshake with AMT failed: %s",
+                                                last ? ERR_reason_error_string(last)
+                                                     : "connection closed");
+            *why = apr_psprintf(p, "TLS to AMT: %s",
+                                amt_tls_failure(&b->tls, fallback, err, sizeof(err)));
         }
         ERR_clear_error();
         return -1;
     }
-    if (d->tls_pin_set && !pin_matches(ssl, d->tls_pin)) {
-        *why = "AMT certificate does not match AmtTLSPin";
+    if (d->tls_pin_set && !b->tls.pin_checked) {
+        *why = "AMT certificate was not checked against AmtTLSPin"; /* fail closed */
         return -1;
     }
     return 0;
@@ -157,8 +126,11 @@ int relay_backend_connect(relay_backend *b, const amt_device *d, apr_interval_ti
     apr_socket_timeout_set(b->sock, timeout);
     rv = apr_socket_connect(b->sock, sa);
     if (rv != APR_SUCCESS) {
-        *why = apr_psprintf(p, "cannot connect to AMT at %s:%d: %s", d->host, port,
-                            APR_STATUS_IS_TIMEUP(rv) ? "timed out" : apr_strerror(rv, err, sizeof(err)));
+        int refused_plain = !d->tls && APR_STATUS_IS_ECONNREFUSED(rv);
+        *why = apr_psprintf(p, "cannot connect to AMT at %s:%d: %s%s%s%s", d->host, port,
+                            APR_STATUS_IS_TIMEUP(rv) ? "timed out" : apr_strerror(rv, err, sizeof(err)),
+                            refused_plain ? " (" : "", refused_plain ? AMT_TLS_PLAIN_REFUSED_HINT : "",
+                            refused_plain ? ")" : "");
         relay_backend_close(b);
         return -1;
     }

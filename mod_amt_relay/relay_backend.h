@@ -1,14 +1,15 @@
 /* relay_backend: the connection to the device's redirection port, TCP or TLS
- * (16994/16995). TLS is OpenSSL directly on the socket (apache-idioms 2.3 option a):
- * verified against the device's AmtTLSCA (chain + host/IP), or pinned by the SHA-256
- * of its certificate (AmtTLSPin), or — only on an explicit AmtTLSInsecure — not
- * verified at all, which is logged on every connection (decision 7). */
+ * (16994/16995). TLS is OpenSSL directly on the socket, under the TLS-to-AMT policy
+ * WS-Man uses too (amt_tls.h): AmtTLSCA (chain + host/IP) and/or AmtTLSPin, or, only
+ * on an explicit AmtTLSInsecure, no verification, which is logged on every
+ * connection. */
 #ifndef RELAY_BACKEND_H
 #define RELAY_BACKEND_H
 
 #include "apr_network_io.h"
 #include "apr_pools.h"
 #include "amt_device.h"
+#include "amt_tls.h"
 
 typedef struct relay_backend {
     apr_socket_t *sock;
@@ -17,6 +18,8 @@ typedef struct relay_backend {
     void *ssl;      /* SSL * */
     int want_write; /* TLS: the last read needs the socket writable */
     int insecure;   /* connected without verification (for the log) */
+    amt_tls_policy policy; /* the device's TLS settings, for the handshake */
+    amt_tls_conn tls;      /* what the handshake did (negotiated version, verdicts) */
 } relay_backend;
 
 enum { RELAY_IO_AGAIN = -1, RELAY_IO_ERROR = -2 };

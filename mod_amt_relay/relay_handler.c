@@ -28,7 +28,10 @@ APLOG_USE_MODULE(amt_relay);
 /* A refusal before the upgrade: status + one-line reason (no secrets). */
 static int refuse(request_rec *r, int status, const char *reason)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "relay refused %s (%d): %s", r->uri, status, reason);
+    /* a client's mistake is info; the relay or the device failing (5xx) is an operator's
+       matter */
+    ap_log_rerror(APLOG_MARK, status >= 500 ? APLOG_WARNING : APLOG_INFO, 0, r,
+                  "relay refused %s (%d): %s", r->uri, status, reason);
     r->status = status;
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     ap_set_content_type(r, "text/plain; charset=utf-8");
@@ -62,8 +65,17 @@ static int origin_allowed(const relay_conf *conf, const char *origin)
     return 0;
 }
 
+/* " tls=TLSv1.2 cipher=... [unverified]" for a TLS connection to AMT, "" for TCP. */
+static const char *tls_fields(request_rec *r, const relay_backend *be)
+{
+    if (!be->ssl)
+        return "";
+    return apr_psprintf(r->pool, " tls=%s cipher=%s%s", be->tls.version[0] ? be->tls.version : "?",
+                        be->tls.cipher[0] ? be->tls.cipher : "?", be->insecure ? " unverified" : "");
+}
+
 static void log_stream(request_rec *r, const relay_slot *meta, const relay_pump *p,
-                       apr_time_t started, int insecure)
+                       apr_time_t started, const char *tls)
 {
     apr_time_t dur = apr_time_now() - started;
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
@@ -72,7 +84,7 @@ static void log_stream(request_rec *r, const relay_slot *meta, const relay_pump 
                   " client_out=%" APR_UINT64_T_FMT " amt_in=%" APR_UINT64_T_FMT
                   " amt_out=%" APR_UINT64_T_FMT " close=%u reason=\"%s\"",
                   meta->user, meta->client, meta->system_id, meta->mode, meta->dialect,
-                  insecure ? " tls=unverified" : "",
+                  tls,
                   p->amt_busy_retries ? apr_psprintf(r->pool, " amt_busy=%u", p->amt_busy_retries) : "",
                   apr_time_sec(dur), (int)(apr_time_msec(dur)),
                   (apr_uint64_t)p->client_bytes_in, (apr_uint64_t)p->client_bytes_out,
@@ -136,7 +148,7 @@ int relay_handler(request_rec *r)
     relay_backend be;
     relay_pump *pump;
     relay_limits lim;
-    const char *why = NULL;
+    const char *why = NULL, *tls;
     amt_creds creds;
     int rc;
 
@@ -237,6 +249,9 @@ int relay_handler(request_rec *r)
     if (be.insecure)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "relay: TLS to %s not verified "
                       "(AmtTLSInsecure on)", dev->system_id);
+    if (be.ssl)
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "relay: AMT %s redirection over %s%s",
+                      dev->system_id, be.tls.negotiated, dev->tls_legacy ? " (AmtTLSLegacy)" : "");
 
     pump = apr_pcalloc(r->pool, sizeof(*pump));
     lim.max_message = (uint64_t)conf->max_message;
@@ -247,7 +262,9 @@ int relay_handler(request_rec *r)
     lim.busy_wait_ms = (unsigned)apr_time_as_msec(conf->busy_wait);
     creds.user = amt_s(dev->user);
     creds.password = amt_s(dev->password);
-    creds.plain_ok = be.ssl != NULL; /* type 1 only inside TLS (amt_redir.h) */
+    /* type 1 (the password in clear) only inside TLS whose peer was verified (CA or
+       pin): over AmtTLSInsecure a man in the middle could offer type 1 alone */
+    creds.plain_ok = be.ssl != NULL && !be.insecure;
     if (relay_pump_init(pump, strcmp(meta.dialect, "p2") ? RELAY_PLAIN : RELAY_P2,
                         strcmp(mode, "kvm") ? AMT_MODE_SOL : AMT_MODE_KVM, creds, &lim,
                         (uint64_t)apr_time_as_msec(apr_time_now())) != 0) {
@@ -277,8 +294,9 @@ int relay_handler(request_rec *r)
     ap_send_interim_response(r, 1);
     memset(token, 0, sizeof(token));
 
+    tls = tls_fields(r, &be); /* the loop closes the connection */
     relay_loop_run(r, pump, &be, slot, dev, conf->connect_timeout);
-    log_stream(r, &meta, pump, meta.started, be.insecure);
+    log_stream(r, &meta, pump, meta.started, tls);
     rc = OK;
     return rc;
 }

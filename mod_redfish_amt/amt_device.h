@@ -14,11 +14,12 @@ typedef struct amt_device {
     const char *host;                    /* AmtHost: address or DNS name */
     const char *user;                    /* AmtUser */
     const char *password;                /* secret: never logged, never sent to clients */
-    int tls;                             /* AmtTLS on: 16993/16995 */
+    int tls;                             /* AmtTLS, default on: 16993/16995 */
     const char *tls_ca_file;             /* AmtTLSCA: verify the device against this CA */
     unsigned char tls_pin[32];           /* AmtTLSPin: SHA-256 of the device certificate (DER) */
     int tls_pin_set;
     int tls_insecure;                    /* AmtTLSInsecure on: explicit, logged opt-out */
+    int tls_legacy;                      /* AmtTLSLegacy on: TLS 1.0/1.1 firmware, logged */
     int wsman_port;                      /* 0 = default for the TLS setting */
     int redir_port;                      /* 0 = default for the TLS setting */
     const char *conf_file;               /* where it was declared, for messages */

@@ -2,6 +2,7 @@
  * spec amt-wsman.md §4 and §5). Each public function runs a short, strictly sequential
  * series of WS-Man exchanges over the client's wsman_client. */
 #include "amt_ops.h"
+#include "amt_tls.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -46,7 +47,9 @@ struct amt_client {
 int amt_ops_global_init(void)
 {
     xmlInitParser();
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? AMT_OK : AMT_E_PROTOCOL;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return AMT_E_PROTOCOL;
+    return amt_tls_global_init() == 0 ? AMT_OK : AMT_E_PROTOCOL;
 }
 
 const char *amt_rc_name(int rc)
@@ -106,6 +109,7 @@ amt_client *amt_client_create_err(apr_pool_t *pool, const amt_device *d, long ti
         .ca_file = d->tls_ca_file,
         .pin = d->tls_pin_set ? d->tls_pin : NULL,
         .insecure = d->tls_insecure,
+        .legacy = d->tls_legacy,
         .user = d->user,
         .password = d->password,
         .timeout_ms = timeout_ms,
@@ -126,6 +130,7 @@ void amt_client_destroy(amt_client *c)
 
 unsigned long amt_client_calls(const amt_client *c) { return wsman_client_calls(c->ws); }
 long amt_client_connects(const amt_client *c) { return wsman_client_connects(c->ws); }
+const char *amt_client_tls(const amt_client *c) { return wsman_client_tls(c->ws); }
 
 /* ---- exchange helpers ---------------------------------------------------- */
 

@@ -121,5 +121,7 @@ unsigned long amt_client_calls(const amt_client *c);
 
 /* Number of TCP connections the client opened (tests of connection handling). */
 long amt_client_connects(const amt_client *c);
+/* TLS version and cipher of the device connection ("" for plain HTTP). */
+const char *amt_client_tls(const amt_client *c);
 
 #endif

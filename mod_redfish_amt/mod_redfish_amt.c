@@ -51,6 +51,30 @@ static redfish_amt_token_status redfish_amt_check_token(request_rec *r, const ch
     return rf_token_check(r, token, system_id, mode, user);
 }
 
+/* Every TLS setting weaker than the default is said once per start, with where it
+ * was configured (none of them reveals a secret). */
+static void rf_log_tls_weakenings(server_rec *s, const amt_device *d)
+{
+    if (!d->tls)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "AmtDevice %s (%s): AmtTLS off: WS-Man and KVM/SOL travel without TLS "
+                     "(ports %d/%d), the digest exchange readable on the network "
+                     "(declared at %s line %d)",
+                     d->system_id, d->host, amt_device_wsman_port(d), amt_device_redir_port(d),
+                     d->conf_file, d->conf_line);
+    if (d->tls_insecure)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "AmtDevice %s (%s): TLS certificate verification is DISABLED by "
+                     "AmtTLSInsecure (declared at %s line %d)",
+                     d->system_id, d->host, d->conf_file, d->conf_line);
+    if (d->tls_legacy)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "AmtDevice %s (%s): AmtTLSLegacy on weakens TLS to this device: TLS 1.0/1.1, "
+                     "security level 0 with AES-CBC-SHA ciphers, servers without secure "
+                     "renegotiation (declared at %s line %d)",
+                     d->system_id, d->host, d->conf_file, d->conf_line);
+}
+
 static int rf_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     active_registry = NULL;
@@ -100,11 +124,7 @@ static int rf_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     rf_systems_bind_relay();
     for (int i = 0; i < conf->devices->nelts; i++) {
         const amt_device *d = APR_ARRAY_IDX(conf->devices, i, amt_device *);
-        if (d->tls_insecure)
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                         "AmtDevice %s (%s): TLS certificate verification is DISABLED by "
-                         "AmtTLSInsecure (declared at %s line %d)",
-                         d->system_id, d->host, d->conf_file, d->conf_line);
+        rf_log_tls_weakenings(s, d);
     }
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "mod_redfish_amt: %d AMT device(s) configured",
                  conf->devices->nelts);

@@ -47,7 +47,9 @@ const char *rf_device_set_flag(cmd_parms *cmd, void *dummy, int on);
     RF_DEVICE_FIELD("AmtWSManPort", F_WSMAN_PORT, "WS-Man port (default 16992, or 16993 with AmtTLS on)"), \
     RF_DEVICE_FIELD("AmtRedirectionPort", F_REDIR_PORT, "Redirection port (default 16994, or 16995 with AmtTLS on)"), \
     AP_INIT_FLAG("AmtTLS", rf_device_set_flag, (void *)"tls", RSRC_CONF, \
-                 "on: talk TLS to the device (ports 16993/16995)"), \
+                 "on (default): talk TLS to the device (ports 16993/16995); off: plain 16992/16994"), \
+    AP_INIT_FLAG("AmtTLSLegacy", rf_device_set_flag, (void *)"legacy", RSRC_CONF, \
+                 "on: allow TLS 1.0/1.1 and old ciphers for AMT 9-11.8 firmware (logged at startup)"), \
     AP_INIT_FLAG("AmtTLSInsecure", rf_device_set_flag, (void *)"insecure", RSRC_CONF, \
                  "on: do not verify the device's certificate (logged at startup)"),
 

@@ -192,6 +192,8 @@ const char *rf_device_set_flag(cmd_parms *cmd, void *dummy, int on)
         return err;
     if (strcmp(cmd->info, "tls") == 0)
         d->tls = on;
+    else if (strcmp(cmd->info, "legacy") == 0)
+        d->tls_legacy = on;
     else
         d->tls_insecure = on;
     return NULL;
@@ -206,13 +208,14 @@ static const char *check_device(cmd_parms *cmd, const amt_device *d)
     if (!d->password)
         return apr_psprintf(cmd->pool, "AmtDevice %s: AmtPassword or AmtPasswordFile is missing",
                             device_label(d));
-    if (!d->tls && (d->tls_ca_file || d->tls_pin_set || d->tls_insecure))
-        return apr_psprintf(cmd->pool, "AmtDevice %s: AmtTLSCA/AmtTLSPin/AmtTLSInsecure need AmtTLS on",
-                            device_label(d));
+    if (!d->tls && (d->tls_ca_file || d->tls_pin_set || d->tls_insecure || d->tls_legacy))
+        return apr_psprintf(cmd->pool, "AmtDevice %s: AmtTLSCA/AmtTLSPin/AmtTLSInsecure/AmtTLSLegacy "
+                            "contradict AmtTLS off", device_label(d));
     if (d->tls && !d->tls_ca_file && !d->tls_pin_set && !d->tls_insecure)
         return apr_psprintf(cmd->pool,
                             "AmtDevice %s: AmtTLS on needs AmtTLSCA or AmtTLSPin to verify the "
-                            "device (or an explicit AmtTLSInsecure on)",
+                            "device (or an explicit AmtTLSInsecure on); TLS is the default, so a "
+                            "device without TLS needs an explicit AmtTLS off",
                             device_label(d));
     if (d->tls_insecure && (d->tls_ca_file || d->tls_pin_set))
         return apr_psprintf(cmd->pool, "AmtDevice %s: AmtTLSInsecure contradicts AmtTLSCA/AmtTLSPin",
@@ -255,10 +258,13 @@ const char *rf_device_section(cmd_parms *cmd, void *dummy, const char *args)
     d->conf_line = cmd->directive->line_num;
 
     conf->current = d;
+    d->tls = -1; /* not said: TLS by default (AMT firmware from CSME 16.1 on has no other) */
     err = ap_walk_config(cmd->directive->first_child, cmd, cmd->context);
     conf->current = NULL;
     if (err)
         return err;
+    if (d->tls < 0)
+        d->tls = 1;
     if ((err = check_device(cmd, d)))
         return err;
     if (!d->name)

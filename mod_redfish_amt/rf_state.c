@@ -67,6 +67,8 @@ static enum claim claim(rf_req *q, const amt_device *d, int want_cache, amt_stat
         }
         if (want_cache && s->failed_until > now) {
             *failed_rc = s->failed_rc;
+            if (s->failed_why[0])
+                apr_table_set(q->r->notes, RF_NOTE_AMT_WHY, s->failed_why);
             rf_store_unlock();
             return CLAIM_FAILED;
         }
@@ -91,7 +93,8 @@ static enum claim claim(rf_req *q, const amt_device *d, int want_cache, amt_stat
     }
 }
 
-static void unclaim(rf_req *q, const amt_device *d, const amt_state *st, int rc, int invalidate)
+static void unclaim(rf_req *q, const amt_device *d, const amt_state *st, int rc, const char *why,
+                    int invalidate)
 {
     rf_state_slot *s;
     if (rf_store_lock() != 0)
@@ -108,6 +111,7 @@ static void unclaim(rf_req *q, const amt_device *d, const amt_state *st, int rc,
             /* Remember the failure for one TTL: pollers of a dead device then
              * get their 503 at once instead of queueing behind timeouts. */
             s->failed_rc = rc;
+            apr_cpystrn(s->failed_why, why ? why : "", sizeof(s->failed_why));
             s->failed_until = now + apr_time_from_msec(rf_cfg_state_ttl_ms(q->cfg));
             s->fetched = 0;
         }
@@ -140,12 +144,18 @@ int rf_state_get(rf_req *q, const amt_device *d, amt_state *out, int fresh)
     memset(out, 0, sizeof(*out));
     rc = c ? amt_get_state_with(c, known.identity_valid ? &known : NULL, out, err, sizeof(err))
            : AMT_E_PROTOCOL;
+    if (c && *amt_client_tls(c))
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, q->r, "AMT %s (%s): WS-Man over %s%s",
+                      d->system_id, d->host, amt_client_tls(c),
+                      d->tls_legacy ? " (AmtTLSLegacy)" : "");
     if (c)
         amt_client_destroy(c);
     if (rc != AMT_OK)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, q->r, "AMT %s (%s): state refresh failed: %s",
                       d->system_id, d->host, err[0] ? err : "error");
-    unclaim(q, d, rc == AMT_OK ? out : NULL, rc, 0);
+    if (rc != AMT_OK && err[0])
+        apr_table_set(q->r->notes, RF_NOTE_AMT_WHY, err);
+    unclaim(q, d, rc == AMT_OK ? out : NULL, rc, err, 0);
     return rc;
 }
 
@@ -158,7 +168,7 @@ int rf_device_acquire(rf_req *q, const amt_device *d, amt_client **client)
         return AMT_E_UNREACHABLE;
     *client = amt_client_create(q->r->pool, d, rf_cfg_amt_timeout_ms(q->cfg));
     if (!*client) {
-        unclaim(q, d, NULL, AMT_OK, 1);
+        unclaim(q, d, NULL, AMT_OK, NULL, 1);
         return AMT_E_PROTOCOL;
     }
     return AMT_OK;
@@ -168,14 +178,33 @@ void rf_device_release(rf_req *q, const amt_device *d, amt_client *client)
 {
     if (client)
         amt_client_destroy(client);
-    unclaim(q, d, NULL, AMT_OK, 1);
+    unclaim(q, d, NULL, AMT_OK, NULL, 1);
+}
+
+/* 503 + Retry-After whose Resolution carries why the device could not be reached
+ * (a refused plain port with the AmtTLS hint, a TLS refusal naming AmtTLSLegacy or
+ * the pin...): the operator reading the response learns what to change. */
+static int amt_unavailable(rf_req *q, const char *why)
+{
+    char secs[16];
+    json_t *m;
+    if (!why || !*why)
+        return rf_unavailable(q, rf_retry_after(q->cfg));
+    snprintf(secs, sizeof(secs), "%d", rf_retry_after(q->cfg) < 1 ? 1 : rf_retry_after(q->cfg));
+    apr_table_setn(q->r->headers_out, "Retry-After", apr_pstrdup(q->r->pool, secs));
+    m = rf_msg(NULL, "ServiceTemporarilyUnavailable", secs);
+    json_object_set_new(m, "Resolution", json_string(apr_psprintf(q->r->pool, "AMT: %s", why)));
+    return rf_send_errors(q, HTTP_SERVICE_UNAVAILABLE, json_pack("[o]", m));
 }
 
 int rf_amt_error(rf_req *q, const amt_device *d, int rc, const char *err)
 {
+    const char *why = err && *err ? err : apr_table_get(q->r->notes, RF_NOTE_AMT_WHY);
     switch (rc) {
     case AMT_E_UNREACHABLE:
-        return rf_unavailable(q, rf_retry_after(q->cfg));
+    case AMT_E_TLS:
+        /* a TLS refusal is the device's (or its firmware's) answer, not the client's */
+        return amt_unavailable(q, why);
     case AMT_E_AUTH:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r,
                       "AMT %s (%s) refused our credentials: check AmtUser/AmtPassword",
@@ -183,9 +212,6 @@ int rf_amt_error(rf_req *q, const amt_device *d, int rc, const char *err)
         return rf_error(q, HTTP_BAD_GATEWAY, "ResourceAtUriUnauthorized",
                         apr_psprintf(q->r->pool, "/redfish/v1/Managers/%s", d->system_id),
                         "AMT rejected the configured credentials");
-    case AMT_E_TLS:
-        return rf_error(q, HTTP_BAD_GATEWAY, "CouldNotEstablishConnection",
-                        apr_psprintf(q->r->pool, "/redfish/v1/Managers/%s", d->system_id));
     case AMT_E_UNSUPPORTED:
         return rf_error(q, HTTP_BAD_REQUEST, "ActionNotSupported", err && *err ? err : "feature");
     default:

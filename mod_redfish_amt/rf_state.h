@@ -11,12 +11,16 @@
 #include "amt_ops.h"
 #include "rf_http.h"
 
+/* r->notes key: why the last AMT exchange for this request failed (rf_amt_error). */
+#define RF_NOTE_AMT_WHY "redfish-amt-why"
+
 typedef struct rf_state_slot {
     char system_id[37];
     apr_time_t fetched;        /* when .state was read (0: never) */
     apr_time_t busy_until;     /* someone talks to the device until then (0: idle) */
     apr_time_t failed_until;   /* the last refresh failed; repeat its error until then */
     int failed_rc;
+    char failed_why[256];      /* its reason (no secrets), told to clients in the meantime */
     unsigned long refreshes;   /* refreshes done (for tests and benchmarks) */
     amt_state state;
 } rf_state_slot;

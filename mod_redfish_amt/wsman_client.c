@@ -149,4 +149,5 @@ const char *wsman_client_server_header(const wsman_client *c)
     return wsman_http_server(c->http);
 }
 long wsman_client_connects(const wsman_client *c) { return wsman_http_connects(c->http); }
+const char *wsman_client_tls(const wsman_client *c) { return wsman_http_tls(c->http); }
 const char *wsman_client_last_message_id(const wsman_client *c) { return c->message_id; }

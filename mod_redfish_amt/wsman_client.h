@@ -39,6 +39,7 @@ const char *wsman_client_server_header(const wsman_client *c);
 
 /* TCP connections opened so far. */
 long wsman_client_connects(const wsman_client *c);
+const char *wsman_client_tls(const wsman_client *c); /* wsman_http_tls */
 
 /* The MessageID of the last request built (for tests). */
 const char *wsman_client_last_message_id(const wsman_client *c);

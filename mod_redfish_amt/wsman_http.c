@@ -7,25 +7,26 @@
 #include <string.h>
 #include <strings.h>
 
+#include <errno.h>
+
 #include <curl/curl.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
+
+#include "amt_tls.h"
 
 struct wsman_http {
     CURL *curl;
     /* Owned copies of the settings, to re-apply them after curl_easy_reset(). */
-    char *ca_file, *user, *password;
-    int tls, insecure;
+    char *ca_file, *user, *password, *host;
+    int tls;
     long timeout_ms;
     int had_success;           /* a request was authorised on this handle before */
     struct curl_slist *headers;
     char url[300];
     unsigned char pin[32];
-    int pin_set;
-    int verify_chain;          /* CA (or system) verification wanted */
-    int pin_mismatch;          /* set by the verify callback during a handshake */
+    amt_tls_policy policy;     /* points into the fields above */
+    amt_tls_conn tls_conn;     /* what the last TLS handshake did */
+    char tls_setup_err[160];   /* why the policy could not be applied, if it could not */
     size_t max_reply;
     int too_big;
     char *body;                /* reply of the current response, NUL-terminated */
@@ -107,74 +108,34 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 
 /* ---- TLS ----------------------------------------------------------------- */
 
-/* OpenSSL verify callback installed by on_ssl_ctx. Runs inside the handshake, so a pin
- * mismatch aborts the connection before a single HTTP byte (and so before any
- * Authorization header) is written. */
-static int verify_cb(int preverify_ok, X509_STORE_CTX *sctx)
-{
-    SSL *ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
-    wsman_http *h = ssl ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
-    if (!h)
-        return 0;
-    if (h->pin_set && X509_STORE_CTX_get_error_depth(sctx) == 0) {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int mdlen = 0;
-        X509 *leaf = X509_STORE_CTX_get_current_cert(sctx);
-        if (!leaf || !X509_digest(leaf, EVP_sha256(), md, &mdlen) || mdlen != 32 ||
-            CRYPTO_memcmp(md, h->pin, 32) != 0) {
-            h->pin_mismatch = 1;
-            return 0;
-        }
-    }
-    /* With only a pin, the chain is not checked (self-signed AMT certificates): the pin
-     * of the leaf is the trust decision. */
-    return h->verify_chain ? preverify_ok : 1;
-}
-
+/* libcurl hands over each new connection's SSL_CTX here; the shared policy
+ * (amt_tls.h) then decides everything: versions, ciphers, trust, host name, pin. Its
+ * verify callback runs inside the handshake, so a refused certificate ends the
+ * connection before a single HTTP byte (and so any Authorization header) is written. */
 static CURLcode on_ssl_ctx(CURL *curl, void *ssl_ctx, void *ud)
 {
     (void)curl;
-    SSL_CTX *ctx = ssl_ctx;
-    SSL_CTX_set_app_data(ctx, ud);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
+    wsman_http *h = ud;
+    if (amt_tls_configure(ssl_ctx, &h->policy, &h->tls_conn, h->tls_setup_err,
+                          sizeof h->tls_setup_err) != 0)
+        return CURLE_SSL_CONNECT_ERROR;
     return CURLE_OK;
 }
 
 static int setup_tls(wsman_http *h, char *err, size_t errlen)
 {
     CURL *c = h->curl;
-    if (h->insecure && !h->pin_set) {
-        /* Explicit per-device opt-out (DESIGN decision 7); the glue logs it. */
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-        return 0;
+    /* curl's own checks are off: the policy's callback does them (and more) */
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    /* A resumed session skips certificate verification: always do a full handshake. */
+    curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+    if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, h) != CURLE_OK) {
+        /* Fail closed: without the callback nothing would be verified. */
+        set_err(err, errlen, "TLS to AMT needs libcurl built with OpenSSL");
+        return -1;
     }
-    if (h->ca_file) {
-        /* Trust this CA only, not the system store as well. */
-        if (curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_CAPATH, NULL) != CURLE_OK) {
-            set_err(err, errlen, "cannot set the TLS CA file");
-            return -1;
-        }
-    }
-    if (h->pin_set) {
-        h->verify_chain = h->ca_file != NULL;
-        /* curl's own verification is off; verify_cb decides (pin, plus the CA chain when
-         * one is configured). Host name checking only makes sense with a CA. */
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, h->ca_file ? 2L : 0L);
-        /* A resumed session skips certificate verification: always do a full handshake. */
-        curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-        if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, h) != CURLE_OK) {
-            /* Fail closed: without the callback the pin would not be checked. */
-            set_err(err, errlen, "certificate pinning needs libcurl built with OpenSSL");
-            return -1;
-        }
-        return 0;
-    }
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     return 0;
 }
 
@@ -239,19 +200,22 @@ wsman_http *wsman_http_new(const wsman_http_config *cfg, char *err, size_t errle
         goto fail;
     }
     h->tls = cfg->tls;
-    h->insecure = cfg->insecure;
     h->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
-    if (cfg->pin) {
-        memcpy(h->pin, cfg->pin, 32);
-        h->pin_set = 1;
-    }
     h->user = strdup(cfg->user ? cfg->user : "");
     h->password = strdup(cfg->password ? cfg->password : "");
+    h->host = strdup(cfg->host);
     h->ca_file = cfg->ca_file ? strdup(cfg->ca_file) : NULL;
+    if (cfg->pin)
+        memcpy(h->pin, cfg->pin, 32);
+    h->policy = (amt_tls_policy){.host = h->host, .ca_file = h->ca_file,
+                                 .pin = cfg->pin ? h->pin : NULL, .insecure = cfg->insecure,
+                                 .legacy = cfg->legacy};
+    h->tls_conn.alert = -1;
     h->curl = curl_easy_init();
     h->headers = curl_slist_append(NULL, "Content-Type: application/soap+xml; charset=utf-8");
     struct curl_slist *more = h->headers ? curl_slist_append(h->headers, "Expect:") : NULL;
-    if (!h->curl || !more || !h->user || !h->password || (cfg->ca_file && !h->ca_file)) {
+    if (!h->curl || !more || !h->user || !h->password || !h->host ||
+        (cfg->ca_file && !h->ca_file)) {
         set_err(err, errlen, "cannot initialise libcurl");
         goto fail;
     }
@@ -273,6 +237,7 @@ void wsman_http_free(wsman_http *h)
     curl_slist_free_all(h->headers);
     free(h->body);
     free(h->user);
+    free(h->host);
     free(h->ca_file);
     if (h->password) {
         OPENSSL_cleanse(h->password, strlen(h->password));
@@ -287,13 +252,27 @@ void wsman_http_free(wsman_http *h)
 static int map_curl_error(wsman_http *h, CURLcode cc, char *err, size_t errlen)
 {
     const char *detail = h->curl_err[0] ? h->curl_err : curl_easy_strerror(cc);
-    if (h->pin_mismatch) {
-        set_err(err, errlen, "device certificate does not match the configured pin");
+    const amt_tls_conn *tc = &h->tls_conn;
+    if (h->tls && h->tls_setup_err[0]) {
+        set_err(err, errlen, "TLS set-up failed: %s", h->tls_setup_err);
+        return WSMAN_HTTP_TLS;
+    }
+    if (h->tls && !tc->handshake_done && (tc->pin_mismatch || tc->verify_error || tc->alert >= 0)) {
+        /* the policy saw the handshake fail: its words (pin, trust, AmtTLSLegacy hint) */
+        char why[320];
+        amt_tls_failure(tc, detail, why, sizeof why);
+        set_err(err, errlen, "TLS failure: %s", why);
         return WSMAN_HTTP_TLS;
     }
     if (h->too_big) {
         set_err(err, errlen, "reply larger than the limit");
         return WSMAN_HTTP_TOO_BIG;
+    }
+    long os_errno = 0;
+    curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
+    if (cc == CURLE_COULDNT_CONNECT && !h->tls && os_errno == ECONNREFUSED) {
+        set_err(err, errlen, "device unreachable: %s (%s)", detail, AMT_TLS_PLAIN_REFUSED_HINT);
+        return WSMAN_HTTP_UNREACHABLE;
     }
     switch (cc) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -328,7 +307,10 @@ static int perform(wsman_http *h, const char *body, size_t len, char *err, size_
     if (h->body)
         h->body[0] = '\0';
     h->content_type[0] = h->server[0] = h->curl_err[0] = '\0';
-    h->too_big = h->pin_mismatch = 0;
+    h->too_big = 0;
+    h->tls_setup_err[0] = '\0';
+    if (!h->tls_conn.handshake_done) /* a kept connection keeps its record */
+        memset(&h->tls_conn, 0, sizeof h->tls_conn), h->tls_conn.alert = -1;
     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     CURLcode cc = curl_easy_perform(h->curl);
@@ -369,3 +351,4 @@ const char *wsman_http_body(const wsman_http *h, size_t *len)
 const char *wsman_http_content_type(const wsman_http *h) { return h->content_type; }
 const char *wsman_http_server(const wsman_http *h) { return h->server; }
 long wsman_http_connects(const wsman_http *h) { return h->connects; }
+const char *wsman_http_tls(const wsman_http *h) { return h->tls ? h->tls_conn.negotiated : ""; }

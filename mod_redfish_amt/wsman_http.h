@@ -1,6 +1,6 @@
 /* HTTP transport for WS-Man to Intel AMT: POST /wsman with HTTP Digest over libcurl,
- * TLS verified against a CA file or pinned by the SHA-256 of the device certificate
- * (DESIGN decisions 5 and 7; spec amt-wsman.md §1).
+ * TLS by the policy both planes share (amt_tls.h): verified against a CA file and/or
+ * pinned by the SHA-256 of the device certificate.
  *
  * One wsman_http owns one CURL easy handle and serves one request at a time (AMT's web
  * server is small, spec §1.5/§8); callers serialise. curl_global_init() must have been
@@ -21,6 +21,7 @@ typedef struct wsman_http_config {
     const char *ca_file;       /* verify chain + host name against this CA (AmtTLSCA) */
     const unsigned char *pin;  /* 32-byte SHA-256 of the leaf certificate DER, or NULL */
     int insecure;              /* AmtTLSInsecure: explicit opt-out of all verification */
+    int legacy;                /* AmtTLSLegacy: TLS 1.0/1.1 firmware (amt_tls.h) */
     const char *user;
     const char *password;      /* handed to libcurl only; never copied into messages */
     long timeout_ms;           /* bounds connect and the whole exchange */
@@ -53,5 +54,9 @@ const char *wsman_http_server(const wsman_http *h);       /* Server: header, "" 
 
 /* Number of TCP connections opened so far (tests check connection handling). */
 long wsman_http_connects(const wsman_http *h);
+
+/* "TLSv1.2 <cipher>" negotiated on the current/last connection; "" for plain HTTP or
+ * before the first handshake. */
+const char *wsman_http_tls(const wsman_http *h);
 
 #endif

@@ -73,6 +73,8 @@ struct device {
     char password[65];
     int tls;                  /* 0 off, 1 on, 2 both */
     char cert[512], key[512];
+    int tls_max;              /* highest TLS version (TLS1_x_VERSION); 0 = OpenSSL's */
+    char tls_ciphers[256];    /* TLS <= 1.2 cipher list at security level 0; "" = default */
     int wsman_port, redir_port, wsman_tls_port, redir_tls_port;
     char fw[32];
     char model[64];

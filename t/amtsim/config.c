@@ -175,6 +175,15 @@ static int set_key(struct device *d, const char *k, const char *v, char *err, si
     else if (!strcmp(k, "tls")) {
         if (!strcmp(v, "off")) d->tls = 0; else if (!strcmp(v, "on")) d->tls = 1;
         else if (!strcmp(v, "both")) d->tls = 2; else BAD();
+    } else if (!strcmp(k, "tls-max")) {
+        /* old firmware (AMT 9-11.8) stops at TLS 1.1 */
+        if (!strcmp(v, "1.0")) d->tls_max = TLS1_VERSION;
+        else if (!strcmp(v, "1.1")) d->tls_max = TLS1_1_VERSION;
+        else if (!strcmp(v, "1.2")) d->tls_max = TLS1_2_VERSION;
+        else if (!strcmp(v, "1.3")) d->tls_max = TLS1_3_VERSION;
+        else BAD();
+    } else if (!strcmp(k, "tls-ciphers")) {
+        if (!*v || copy_str(d->tls_ciphers, sizeof d->tls_ciphers, v)) BAD();
     } else if (!strcmp(k, "cert")) { if (copy_str(d->cert, sizeof d->cert, v)) BAD(); }
     else if (!strcmp(k, "key")) { if (copy_str(d->key, sizeof d->key, v)) BAD(); }
     else if (!strcmp(k, "wsman-port") || !strcmp(k, "redir-port") || !strcmp(k, "wsman-tls-port") ||
@@ -306,6 +315,19 @@ int device_finish(struct device *d, char *err, size_t errlen)
         }
         /* AMT 11+ speaks TLS 1.2; old clients (amtterm master) ask for exactly that */
         SSL_CTX_set_min_proto_version(d->ssl, TLS1_2_VERSION);
+        if (d->tls_max || d->tls_ciphers[0]) {
+            /* an old TLS stack: OpenSSL 3 offers TLS < 1.2 and SHA-1 suites only at
+               security level 0 */
+            char list[300];
+            snprintf(list, sizeof list, "%s:@SECLEVEL=0", d->tls_ciphers[0] ? d->tls_ciphers : "DEFAULT");
+            SSL_CTX_set_security_level(d->ssl, 0);
+            SSL_CTX_set_min_proto_version(d->ssl, TLS1_VERSION);
+            if ((d->tls_max && SSL_CTX_set_max_proto_version(d->ssl, d->tls_max) != 1) ||
+                SSL_CTX_set_cipher_list(d->ssl, list) != 1) {
+                snprintf(err, errlen, "tls-max/tls-ciphers refused by OpenSSL (%s)", list);
+                return -1;
+            }
+        }
     }
     char boot[512];
     console_banner(d, boot, sizeof boot); /* the host shows its prompt from the start */

@@ -36,6 +36,8 @@ static void usage(FILE *f)
 "  user=NAME password=PW  digest credentials [admin / P@ssw0rd]\n"
 "  tls=off|on|both   on: TLS only (16993/16995); both: plain and TLS [off]\n"
 "  cert=PEM key=PEM  server certificate chain and key (needed for tls)\n"
+"  tls-max=1.0|1.1|1.2|1.3  highest TLS version, e.g. 1.1 as AMT 9-11.8 [OpenSSL's]\n"
+"  tls-ciphers=LIST  TLS <= 1.2 cipher list, e.g. AES128-SHA (security level 0)\n"
 "  wsman-port=N redir-port=N  ports (with tls=on they set the TLS ports;\n"
 "                    0 = any free port, see --ready-file)\n"
 "  wsman-tls-port=N redir-tls-port=N  TLS ports with tls=both\n"

@@ -76,6 +76,7 @@ RedfishAMTTimeout 5000
 <AmtDevice $ID>
     AmtName bench
     AmtHost $ADDR
+    AmtTLS off
     AmtUser admin
     AmtPassword P@ssw0rd-bench
 </AmtDevice>

@@ -60,9 +60,9 @@ my @cases = (
     ['malformed UUID', device('not-a-uuid', 'AmtHost 127.0.0.2', 'AmtUser admin', 'AmtPassword x'),
      qr/SystemId must be a UUID/, 1],
     ['duplicate SystemId',
-     join("\n", device($id, 'AmtHost 127.0.0.2', 'AmtUser admin', 'AmtPassword x'),
-          device(uc $id, 'AmtHost 127.0.0.3', 'AmtUser admin', 'AmtPassword x')),
-     qr/AmtDevice \Q$id\E is declared twice \(first at .* line \d+\)/, 6],
+     join("\n", device($id, 'AmtHost 127.0.0.2', 'AmtTLS off', 'AmtUser admin', 'AmtPassword x'),
+          device(uc $id, 'AmtHost 127.0.0.3', 'AmtTLS off', 'AmtUser admin', 'AmtPassword x')),
+     qr/AmtDevice \Q$id\E is declared twice \(first at .* line \d+\)/, 7],
     ['missing host', device($id, 'AmtUser admin', 'AmtPassword x'),
      qr/AmtDevice \Q$id\E: AmtHost is missing/, 1],
     ['missing user', device($id, 'AmtHost 127.0.0.2', 'AmtPassword x'),
@@ -75,6 +75,12 @@ my @cases = (
      qr/AmtDevice \Q$id\E: AmtPasswordFile '\Q$open_pw\E' is accessible by group or others/, 4],
     ['TLS without verification', device($id, 'AmtHost 127.0.0.2', 'AmtUser admin', 'AmtPassword x', 'AmtTLS on'),
      qr/AmtDevice \Q$id\E: AmtTLS on needs AmtTLSCA or AmtTLSPin/, 1],
+    # TLS is the default: a device without TLS must say so
+    ['plain device without AmtTLS off', device($id, 'AmtHost 127.0.0.2', 'AmtUser admin', 'AmtPassword x'),
+     qr/AmtDevice \Q$id\E: AmtTLS on needs .*needs an explicit AmtTLS off/, 1],
+    ['AmtTLSLegacy on a plain device', device($id, 'AmtHost 127.0.0.2', 'AmtTLS off', 'AmtTLSLegacy on',
+                                              'AmtUser admin', 'AmtPassword x'),
+     qr/AmtDevice \Q$id\E: .*AmtTLSLegacy contradict AmtTLS off/, 1],
     ['bad pin', device($id, 'AmtHost 127.0.0.2', 'AmtUser admin', 'AmtPassword x', 'AmtTLS on', 'AmtTLSPin sha256/abcd'),
      qr/AmtDevice \Q$id\E: AmtTLSPin must hold 64 hex digits/, 6],
     ['bad port', device($id, 'AmtHost 127.0.0.2', 'AmtUser admin', 'AmtPassword x', 'AmtWSManPort 70000'),
@@ -106,7 +112,7 @@ for my $c (@cases) {
 # A correct device passes, with inline and file passwords, TLS pin with colons.
 my $pin = join(':', ('AB') x 32);
 my ($rc, $out) = check_conf(join("\n",
-    device($id, 'AmtHost 127.0.0.2', 'AmtUser admin', "AmtPasswordFile $good_pw"),
+    device($id, 'AmtHost 127.0.0.2', 'AmtTLS off', 'AmtUser admin', "AmtPasswordFile $good_pw"),
     device('8c3f1e52-0000-4000-8000-0000000000ab', 'AmtHost amt.example', 'AmtUser admin',
            'AmtPassword x', 'AmtTLS on', "AmtTLSPin sha256/$pin", 'AmtRedirectionPort 17995'),
     'RedfishTrustedProxy 127.0.0.1 10.0.0.0/8 ::1 fd00::/8', 'AmtRelayBusyWait 0'), 1);

@@ -22,7 +22,7 @@ my $src = Apache::Test::vars('t_dir') . '/tools/fcntl-edeadlk.c';
 system("cc -shared -fPIC -o $shim $src -ldl >/dev/null 2>&1") == 0
     or plan skip_all => 'cannot build the LD_PRELOAD shim (no C compiler?)';
 
-my $devs = "<AmtDevice " . SYS1 . ">\n AmtHost 127.0.0.2\n AmtUser admin\n"
+my $devs = "<AmtDevice " . SYS1 . ">\n AmtHost 127.0.0.2\n AmtTLS off\n AmtUser admin\n"
          . " AmtPasswordFile $state/acm-1.pw\n</AmtDevice>\n";
 my $ph;
 {

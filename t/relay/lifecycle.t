@@ -24,7 +24,7 @@ sub sol_active { sim_value(SYS1, 'sol_active') }
 
 wait_stream_gone(SYS1, 'sol');
 my $ph = private_httpd(name => 'life', conf => "AmtRelayIdleTimeout 60\n"
-    . "<AmtDevice @{[SYS1]}>\n AmtHost 127.0.0.2\n AmtUser admin\n AmtPasswordFile $state/acm-1.pw\n</AmtDevice>\n");
+    . "<AmtDevice @{[SYS1]}>\n AmtHost 127.0.0.2\n AmtTLS off\n AmtUser admin\n AmtPasswordFile $state/acm-1.pw\n</AmtDevice>\n");
 ok t_cmp(defined $ph ? 1 : 0, 1, 'private httpd started') or diag($@);
 SKIP: {
     Test::More::skip('no private httpd', 11) unless $ph;

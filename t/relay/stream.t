@@ -208,7 +208,7 @@ ws_recv($r, 3);
 ws_send($r, 2, pack('H*', '1300000001020000000000'));
 ($code, $reason) = ws_close_expect($r, 3);
 ok t_cmp($code, 1008, 'p=2 type-1 login on plain TCP -> close 1008');
-ok t_cmp($reason, qr/unencrypted/, 'reason: unencrypted AMT connection');
+ok t_cmp($reason, qr/not available through the relay/, 'reason: type 1 is not available through the relay');
 close $r->{sock};
 system("$ctl fault @{[SYS1]} plain-auth=off >/dev/null 2>&1");
 wait_stream_gone(SYS1, 'sol');

@@ -515,6 +515,7 @@ static void test_unreachable(void)
     double t0 = now_s();
     is_int(do_get(c, err, sizeof err, &r), AMT_E_UNREACHABLE, "closed port -> AMT_E_UNREACHABLE");
     ok(now_s() - t0 < 1.5, "within the timeout");
+    ok(strstr(err, "set AmtTLS on") != NULL, "refused plain port: the hint names AmtTLS (%s)", err);
     wsman_client_free(c);
 
     fake_start(&f, "127.0.1.21", M_SILENT, NULL);
@@ -596,6 +597,35 @@ static void test_tls(void)
 
     fake_stop(&f);
     SSL_CTX_free(sctx);
+
+    /* AMT 9-11.8: TLS 1.1 at most, AES-CBC-SHA. libcurl's connection gets the shared
+       policy (amt_tls.h) through CURLOPT_SSL_CTX_FUNCTION: refused with the hint, then
+       reached with AmtTLSLegacy. */
+    sctx = server_ctx(key, cert);
+    SSL_CTX_set_security_level(sctx, 0);
+    SSL_CTX_set_min_proto_version(sctx, TLS1_VERSION);
+    SSL_CTX_set_max_proto_version(sctx, TLS1_1_VERSION);
+    /* this test's certificate is EC: the CBC-SHA suite of that key type */
+    SSL_CTX_set_cipher_list(sctx, "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0");
+    fake_start(&f, "127.0.1.22", M_OK, sctx);
+    c = client_for("127.0.1.22", f.port, 1, PASS, 3000, ca, NULL, 0);
+    before = f.requests;
+    is_int(do_get(c, err, sizeof err, &r), AMT_E_TLS, "TLS 1.1 device without AmtTLSLegacy -> AMT_E_TLS");
+    ok(strstr(err, "AmtTLSLegacy on") != NULL, "the error names AmtTLSLegacy: %s", err);
+    is_int(f.requests - before, 0, "no HTTP request reached it");
+    wsman_reply_free(&r);
+    wsman_client_free(c);
+    wsman_http_config lcfg = {.host = "127.0.1.22", .port = f.port, .tls = 1, .ca_file = ca,
+                              .legacy = 1, .user = USER, .password = PASS, .timeout_ms = 3000};
+    c = wsman_client_new(&lcfg, err, sizeof err);
+    if (!ok(do_get(c, err, sizeof err, &r) == AMT_OK, "with AmtTLSLegacy the same device answers"))
+        printf("#   %s\n", err);
+    is_str(wsman_client_tls(c), "TLSv1.1 ECDHE-ECDSA-AES128-SHA", "negotiated version and cipher reported");
+    wsman_reply_free(&r);
+    wsman_client_free(c);
+    fake_stop(&f);
+    SSL_CTX_free(sctx);
+
     X509_free(cert);
     X509_free(other);
     EVP_PKEY_free(key);
