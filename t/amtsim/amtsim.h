@@ -59,8 +59,13 @@ struct knobs {
     bool plain_auth;          /* offer/accept redirection auth type 1 (Debian amtterm 1.4 needs it) */
     bool plain_only;          /* ... and offer nothing else: a downgrade, as a man in the middle would */
     int consent_status;       /* 0x11 status for a session refused for missing consent */
-    bool power_busy;          /* refuse power-off/reset while a redirection session is open */
+    int power_redir;          /* power changes other than on/reset/NMI while a redirection
+                                 session is open: POWER_REDIR_* (knob power-during-redir) */
 };
+
+/* What the device does with a power-off/cycle requested while a redirection session
+ * is open (field reports disagree; README "Knobs"). */
+enum { POWER_REDIR_DEFER = 0, POWER_REDIR_REJECT, POWER_REDIR_IGNORE, POWER_REDIR_ALLOW };
 
 struct device {
     pthread_mutex_t lock;
@@ -96,6 +101,11 @@ struct device {
     unsigned long redir_busy;  /* session starts answered BUSY */
     unsigned long redir_plain_logins; /* type-1 logins received: a password sent in clear */
     int sol_active, kvm_active, ider_active, wsman_conns;
+    /* power changes: how many really happened, and one held back until the last
+       redirection session ends (power-during-redir=defer; 0 = none pending) */
+    unsigned long power_changes;
+    double power_changed_at;   /* now_s() of the last real change (0: never) */
+    int power_pending;
     /* digest nonces issued on the WS-Man port (ring) */
     char nonces[16][40];
     double nonce_time[16];
@@ -175,6 +185,10 @@ int optin_send_code(struct device *d, unsigned long code);
 int optin_cancel(struct device *d);
 bool optin_needed(struct device *d, bool kvm);           /* consent required and not granted */
 void optin_session(struct device *d, bool open);
+
+/* ---- cls_power.c ---- */
+void power_apply(struct device *d, int ps);             /* caller holds d->lock */
+void power_session_ended(struct device *d);             /* caller holds d->lock */
 
 /* ---- redir.c / sol.c / rfb.c ---- */
 void redir_serve(struct conn *c);

@@ -37,7 +37,7 @@ struct device *device_new(void)
     d->kvm_h = FB_H;
     d->knobs.plain_auth = false; /* type 1 is off since AMT 7 unless enabled in MEBx */
     d->knobs.consent_status = 3;
-    d->knobs.power_busy = true;
+    d->knobs.power_redir = POWER_REDIR_DEFER; /* the most dangerous field report */
     d->wsman_port = d->redir_port = d->wsman_tls_port = d->redir_tls_port = -1;
     for (int i = 0; i < 4; i++)
         d->lfd[i] = -1;
@@ -129,7 +129,13 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
         rc = parse_long(v, 1, 100, &n), d->optin.max_failures = (int)(rc ? d->optin.max_failures : n);
     else if (!strcmp(k, "lockout"))
         rc = parse_long(v, 0, 86400, &n), d->optin.lockout_secs = (unsigned)(rc ? d->optin.lockout_secs : n);
-    else if (!strcmp(k, "plain-auth") && !strcmp(v, "only"))
+    else if (!strcmp(k, "power-during-redir")) {
+        static const char *const names[] = { "defer", "reject", "ignore", "allow" };
+        rc = -1;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(v, names[i]))
+                kn->power_redir = i, rc = 0;
+    } else if (!strcmp(k, "plain-auth") && !strcmp(v, "only"))
         kn->plain_auth = kn->plain_only = true, rc = 0;
     else if (!strcmp(k, "busy") || !strcmp(k, "slow-reader") || !strcmp(k, "sol-bulk") ||
              !strcmp(k, "kvm-bulk") || !strcmp(k, "down") || !strcmp(k, "plain-auth") ||
@@ -141,7 +147,8 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
             else if (!strcmp(k, "sol-bulk")) kn->sol_bulk = b;
             else if (!strcmp(k, "kvm-bulk")) kn->kvm_bulk = b;
             else if (!strcmp(k, "down")) kn->down = b;
-            else if (!strcmp(k, "power-busy")) kn->power_busy = b;
+            else if (!strcmp(k, "power-busy")) /* older spelling: on = reject, off = allow */
+                kn->power_redir = b ? POWER_REDIR_REJECT : POWER_REDIR_ALLOW;
             else kn->plain_auth = b, kn->plain_only = false;
         }
     } else {

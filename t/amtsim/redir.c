@@ -239,6 +239,7 @@ void redir_serve(struct conn *c)
         pthread_mutex_lock(&d->lock);
         (*active_counter(d, kind))--;
         optin_session(d, false);
+        power_session_ended(d);
         pthread_mutex_unlock(&d->lock);
     }
 }
