@@ -59,6 +59,11 @@ struct knobs {
     bool plain_auth;          /* offer/accept redirection auth type 1 (Debian amtterm 1.4 needs it) */
     bool plain_only;          /* ... and offer nothing else: a downgrade, as a man in the middle would */
     int consent_status;       /* 0x11 status for a session refused for missing consent */
+    int sol_ping_ms;          /* SOL: AMT-originated 0x24 keep-alive every N ms; 0 = never */
+    bool kvm_coalesce;        /* KVM: 0x41 and "RFB 004.000\n" in one write */
+    char kvm_name[64];        /* RFB ServerInit name */
+    uint8_t rfb_security[8];  /* RFB security types offered (3.7/3.8), in order */
+    int rfb_nsecurity;
     int power_redir;          /* power changes other than on/reset/NMI while a redirection
                                  session is open: POWER_REDIR_* (knob power-during-redir) */
 };
@@ -103,6 +108,7 @@ struct device {
     int sol_active, kvm_active, ider_active, wsman_conns;
     /* power changes: how many really happened, and one held back until the last
        redirection session ends (power-during-redir=defer; 0 = none pending) */
+    unsigned long sol_pings;   /* AMT-originated 0x24 sent (knob sol-ping) */
     unsigned long power_changes;
     double power_changed_at;   /* now_s() of the last real change (0: never) */
     int power_pending;
@@ -193,7 +199,7 @@ void power_session_ended(struct device *d);             /* caller holds d->lock 
 /* ---- redir.c / sol.c / rfb.c ---- */
 void redir_serve(struct conn *c);
 void sol_run(struct conn *c);
-void rfb_run(struct conn *c);
+void rfb_run(struct conn *c, bool version_sent);
 
 /* ---- screen.c / console.c ---- */
 void screen_init(struct screen *s);

@@ -54,6 +54,7 @@ static void cmd_state(struct device *d, struct sbuf *o)
               d->kvm_active, d->wsman_conns, d->realm, d->fw);
     /* power_changed_ago: seconds since the last real power change (-1: never), so a
        test can tell when a deferred change happened */
+    sb_printf(o, "sol_pings=%lu\n", d->sol_pings);
     sb_printf(o, "power_changes=%lu\npower_pending=%d\npower_changed_ago=%.3f\npower_during_redir=%s\n",
               d->power_changes, d->power_pending, d->power_changed_at ? now_s() - d->power_changed_at : -1.0,
               (const char *const[]){ "defer", "reject", "ignore", "allow" }[d->knobs.power_redir]);

@@ -69,6 +69,10 @@ static void usage(FILE *f)
 "                    answered 0 and dropped / done at once [defer]\n"
 "                    (power-busy=on|off: older spelling of reject|allow)\n"
 "  kvm-size=WxH      KVM framebuffer size (change -> DesktopSize) [720x400]\n"
+"  sol-ping=MS       SOL: AMT sends its own 0x24 keep-alive every MS ms [0 = never]\n"
+"  kvm-coalesce=on|off  KVM: 0x41 and \"RFB 004.000\\n\" in one write [off]\n"
+"  kvm-name=TEXT     RFB ServerInit name, '_' for a blank [Intel(r)_AMT_KVM]\n"
+"  rfb-security=T[+T...]  RFB security types offered (only 1 = None works) [1]\n"
 "\n"
 "See t/amtsim/README.md for the protocol details and UNCONFIRMED choices.\n",
         f);
