@@ -74,6 +74,7 @@ int relay_pump_init(relay_pump *p, relay_dialect dialect, amt_mode mode, amt_cre
         amt_client_init(&p->cl, mode, creds);
     else
         amt_icpt_init(&p->ic, mode, creds);
+    rfb_watch_init(&p->rw);
     p->now = now_ms;
     p->last_client_rx = p->last_amt_rx = now_ms;
     p->next_ping = now_ms + (lim->ping_ms ? lim->ping_ms : 30000);
@@ -428,6 +429,12 @@ static void client_frames(relay_pump *p)
     }
 }
 
+/* Plain KVM only: with p=2 the browser speaks AMT's protocol and handles RFB itself. */
+static int watch_rfb(const relay_pump *p)
+{
+    return p->dialect == RELAY_PLAIN && p->mode == AMT_MODE_KVM && rfb_watch_active(&p->rw);
+}
+
 static void client_to_amt(relay_pump *p)
 {
     take_client_out(p);
@@ -441,6 +448,8 @@ static void client_to_amt(relay_pump *p)
                 return; /* protocol bytes first, so messages never interleave */
             used = amt_client_from_user(&p->cl, rb_data(&p->upay), p->upay.len, rb_tail(&p->toamt),
                                         room, &olen);
+            if (watch_rfb(p))
+                rfb_watch_client(&p->rw, rb_data(&p->upay), used);
         } else {
             amt_result res;
             used = amt_icpt_from_client(&p->ic, rb_data(&p->upay), p->upay.len, rb_tail(&p->toamt),
@@ -482,6 +491,13 @@ static void amt_to_client(relay_pump *p)
         }
         if (res == AMT_R_BUSY) {
             amt_busy(p);
+            return;
+        }
+        if (ul && room && watch_rfb(p) && rfb_watch_server(&p->rw, u, ul) < 0) {
+            /* withheld: noVNC would misbehave on it (see rfb_watch.h) */
+            rb_consume(&p->ain, used);
+            start_close(p, WS_CLOSE_INTERNAL, p->rw.reason);
+            p->ain.len = p->ain.off = 0;
             return;
         }
         if (ul && room)

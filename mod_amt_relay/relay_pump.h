@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "amt_redir.h"
+#include "rfb_watch.h"
 #include "ws_frame.h"
 
 typedef enum { RELAY_PLAIN = 0, RELAY_P2 = 2 } relay_dialect;
@@ -41,6 +42,7 @@ typedef struct relay_pump {
     relay_limits lim;
     amt_client cl;
     amt_icpt ic;
+    rfb_watch rw;    /* plain KVM: the RFB handshake checks noVNC depends on */
     ws_decoder dec;
     relay_buf cin;   /* raw WebSocket bytes from the client */
     relay_buf upay;  /* decoded client payload waiting for AMT */

@@ -9,6 +9,7 @@
 
 #include "rf_amt_map.h"
 #include "rf_patch.h"
+#include "rf_power_guard.h"
 #include "rf_state.h"
 #include "rf_tokens.h"
 
@@ -72,10 +73,14 @@ int rf_h_reset(rf_req *q)
     if (cim < 0)
         return rf_error(q, HTTP_BAD_REQUEST, "ActionParameterValueNotInList", rf_json_text(q, jt),
                         "ResetType", action);
+    if (rf_power_guard_before(q, d, cim, json_string_value(jt)) != OK)
+        return DONE;
     if ((rc = rf_device_acquire(q, d, &c)) != AMT_OK)
         return rf_amt_error(q, d, rc, NULL);
     rc = amt_power_change(c, cim, &rv, err, sizeof(err));
     rf_device_release(q, d, c);
+    if (rc == AMT_E_RETURN_VALUE && rf_power_guard_refused(q, d, rv, json_string_value(jt)) != OK)
+        return DONE;
     if (rc == AMT_E_RETURN_VALUE) {
         /* AMT refuses power states not in AvailableRequestedPowerStates for the
          * current state (e.g. On while already on). */
@@ -86,6 +91,8 @@ int rf_h_reset(rf_req *q)
     }
     if (rc != AMT_OK)
         return rf_amt_error(q, d, rc, err);
+    if (rf_power_guard_after(q, d, cim, json_string_value(jt)) != OK)
+        return DONE;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "Redfish: %s reset %s (%s)", q->user,
                   d->system_id, json_string_value(jt));
     return rf_success(q);

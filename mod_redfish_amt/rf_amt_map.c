@@ -92,6 +92,14 @@ int rf_reset_to_cim(const char *t)
     return -1;
 }
 
+int rf_power_needs_idle(int cim)
+{
+    /* Power on and NMI do not end anything; the bus reset (10) is the one change
+       field reports show AMT carrying out during a KVM session. The graceful reset
+       (14) is not known to behave like it, so it is treated like an off. */
+    return cim != 2 && cim != 10 && cim != 11;
+}
+
 int rf_consent_code_valid(const char *code)
 {
     if (!code || strlen(code) != 6)

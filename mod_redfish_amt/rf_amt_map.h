@@ -26,6 +26,11 @@ int rf_reset_to_cim(const char *reset_type);
 /* NULL-terminated list of the ResetType values we accept. */
 extern const char *const rf_reset_types[];
 
+/* 1 when AMT may hold back or drop the power change cim while a redirection session
+ * is open (everything but On, ForceRestart and Nmi): such a reset is refused while a
+ * console session is live (docs/real-hardware-redirection.md). */
+int rf_power_needs_idle(int cim);
+
 /* Six ASCII digits, nothing else. */
 int rf_consent_code_valid(const char *code);
 

@@ -47,6 +47,9 @@ json_t *rf_system_json(rf_req *q, const amt_device *d, const amt_state *st);
 /* ws(s)://.../relay/webrelay.ashx?host=<id>&mode=<mode> */
 const char *rf_console_uri(rf_req *q, const amt_device *d, const char *mode);
 
+/* Live relay streams of d (0 each without mod_amt_relay). */
+void rf_relay_live_streams(const amt_device *d, int *kvm, int *sol);
+
 /* post_config / optional_fn_retrieve: binds mod_amt_relay's optional
  * amt_relay_active_streams (NULL when the relay is not loaded). */
 void rf_systems_bind_relay(void);

@@ -84,6 +84,14 @@ static void get_live_streams(const amt_device *d, live_streams *live)
 static json_t *system_json(rf_req *q, const amt_device *d, const amt_state *st,
                            const live_streams *live);
 
+void rf_relay_live_streams(const amt_device *d, int *kvm, int *sol)
+{
+    live_streams live;
+    get_live_streams(d, &live);
+    *kvm = live.kvm;
+    *sol = live.sol;
+}
+
 json_t *rf_system_json(rf_req *q, const amt_device *d, const amt_state *st)
 {
     live_streams live;

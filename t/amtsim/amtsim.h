@@ -59,8 +59,18 @@ struct knobs {
     bool plain_auth;          /* offer/accept redirection auth type 1 (Debian amtterm 1.4 needs it) */
     bool plain_only;          /* ... and offer nothing else: a downgrade, as a man in the middle would */
     int consent_status;       /* 0x11 status for a session refused for missing consent */
-    bool power_busy;          /* refuse power-off/reset while a redirection session is open */
+    int sol_ping_ms;          /* SOL: AMT-originated 0x24 keep-alive every N ms; 0 = never */
+    bool kvm_coalesce;        /* KVM: 0x41 and "RFB 004.000\n" in one write */
+    char kvm_name[64];        /* RFB ServerInit name */
+    uint8_t rfb_security[8];  /* RFB security types offered (3.7/3.8), in order */
+    int rfb_nsecurity;
+    int power_redir;          /* power changes other than on/reset/NMI while a redirection
+                                 session is open: POWER_REDIR_* (knob power-during-redir) */
 };
+
+/* What the device does with a power-off/cycle requested while a redirection session
+ * is open (field reports disagree; README "Knobs"). */
+enum { POWER_REDIR_DEFER = 0, POWER_REDIR_REJECT, POWER_REDIR_IGNORE, POWER_REDIR_ALLOW };
 
 struct device {
     pthread_mutex_t lock;
@@ -98,6 +108,12 @@ struct device {
     unsigned long redir_busy;  /* session starts answered BUSY */
     unsigned long redir_plain_logins; /* type-1 logins received: a password sent in clear */
     int sol_active, kvm_active, ider_active, wsman_conns;
+    /* power changes: how many really happened, and one held back until the last
+       redirection session ends (power-during-redir=defer; 0 = none pending) */
+    unsigned long sol_pings;   /* AMT-originated 0x24 sent (knob sol-ping) */
+    unsigned long power_changes;
+    double power_changed_at;   /* now_s() of the last real change (0: never) */
+    int power_pending;
     /* digest nonces issued on the WS-Man port (ring) */
     char nonces[16][40];
     double nonce_time[16];
@@ -185,10 +201,14 @@ int optin_cancel(struct device *d);
 bool optin_needed(struct device *d, bool kvm);           /* consent required and not granted */
 void optin_session(struct device *d, bool open);
 
+/* ---- cls_power.c ---- */
+void power_apply(struct device *d, int ps);             /* caller holds d->lock */
+void power_session_ended(struct device *d);             /* caller holds d->lock */
+
 /* ---- redir.c / sol.c / rfb.c ---- */
 void redir_serve(struct conn *c);
 void sol_run(struct conn *c);
-void rfb_run(struct conn *c);
+void rfb_run(struct conn *c, bool version_sent);
 
 /* ---- screen.c / console.c ---- */
 void screen_init(struct screen *s);

@@ -96,20 +96,54 @@ static int pms_call(struct wsctx *x)
     }
     if (!allowed)
         return 2; /* not in AvailableRequestedPowerStates (value UNCONFIRMED) */
-    /* AMT rejects power-off/reset while a redirection session is open
-     * (SDK functionalityoverview); the return value is UNCONFIRMED: 6 "In Use" */
-    if (ps != 2 && ps != 11 && d->knobs.power_busy && d->sol_active + d->kvm_active + d->ider_active > 0)
-        return 6;
+    /* Reset, power-on and NMI always act; what AMT does with the rest while a
+     * redirection session is open differs between field reports (README, knob
+     * power-during-redir): refuse (6 "In Use", value UNCONFIRMED), answer 0 and do
+     * nothing, or answer 0 and act when the last session ends. */
+    if (ps != 2 && ps != 10 && ps != 11 && d->sol_active + d->kvm_active + d->ider_active > 0) {
+        switch (d->knobs.power_redir) {
+        case POWER_REDIR_REJECT:
+            logmsg(d, "power state %lu refused: a redirection session is open", ps);
+            return 6;
+        case POWER_REDIR_IGNORE:
+            logmsg(d, "power state %lu accepted and ignored: a redirection session is open", ps);
+            return 0;
+        case POWER_REDIR_DEFER:
+            logmsg(d, "power state %lu deferred until the redirection sessions end", ps);
+            d->power_pending = (int)ps;
+            return 0;
+        default:
+            break;
+        }
+    }
+    power_apply(d, (int)ps);
+    return 0;
+}
+
+void power_apply(struct device *d, int ps)
+{
     switch (ps) {
     case 2: d->power_state = 2; host_boot(d); break;
     case 5: case 10: case 14: host_boot(d); d->power_state = 2; break; /* cycle / reset: comes back on */
-    case 11: break;                                                     /* NMI */
+    case 11: return;                                                    /* NMI: no power change */
     case 4: d->power_state = 4; break;
     case 7: d->power_state = 7; break;
     default: d->power_state = 8; break;                                 /* 8, 12: off */
     }
+    d->power_changes++;
+    d->power_changed_at = now_s();
     d->screen.version++;
-    return 0;
+}
+
+/* The last redirection session closed: a deferred power change happens now. */
+void power_session_ended(struct device *d)
+{
+    if (!d->power_pending || d->sol_active + d->kvm_active + d->ider_active > 0)
+        return;
+    int ps = d->power_pending;
+    d->power_pending = 0;
+    logmsg(d, "last redirection session ended: deferred power state %d now", ps);
+    power_apply(d, ps);
 }
 
 static const char *const pms_keys[] = { "CreationClassName", "Name", "SystemCreationClassName", "SystemName", NULL };

@@ -37,7 +37,10 @@ struct device *device_new(void)
     d->kvm_h = FB_H;
     d->knobs.plain_auth = false; /* type 1 is off since AMT 7 unless enabled in MEBx */
     d->knobs.consent_status = 3;
-    d->knobs.power_busy = true;
+    snprintf(d->knobs.kvm_name, sizeof d->knobs.kvm_name, "Intel(r) AMT KVM");
+    d->knobs.rfb_security[0] = 1; /* None only */
+    d->knobs.rfb_nsecurity = 1;
+    d->knobs.power_redir = POWER_REDIR_DEFER; /* the most dangerous field report */
     d->wsman_port = d->redir_port = d->wsman_tls_port = d->redir_tls_port = -1;
     for (int i = 0; i < 4; i++)
         d->lfd[i] = -1;
@@ -130,11 +133,41 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
         rc = parse_long(v, 1, 100, &n), d->optin.max_failures = (int)(rc ? d->optin.max_failures : n);
     else if (!strcmp(k, "lockout"))
         rc = parse_long(v, 0, 86400, &n), d->optin.lockout_secs = (unsigned)(rc ? d->optin.lockout_secs : n);
-    else if (!strcmp(k, "plain-auth") && !strcmp(v, "only"))
+    else if (!strcmp(k, "sol-ping"))
+        rc = parse_long(v, 0, 600000, &n), kn->sol_ping_ms = (int)(rc ? kn->sol_ping_ms : n);
+    else if (!strcmp(k, "kvm-name")) {
+        /* '_' stands for a blank: device specs and control lines split at blanks */
+        rc = *v && strlen(v) < sizeof kn->kvm_name ? 0 : -1;
+        for (size_t i = 0; !rc && i <= strlen(v); i++)
+            kn->kvm_name[i] = v[i] == '_' ? ' ' : v[i];
+    } else if (!strcmp(k, "rfb-security")) {
+        /* types joined with '+', e.g. 2 or 1+2 */
+        uint8_t t[8];
+        int nt = 0;
+        char buf[64], *save = NULL;
+        rc = strlen(v) < sizeof buf ? 0 : -1;
+        if (!rc) {
+            memcpy(buf, v, strlen(v) + 1);
+            for (char *tok = strtok_r(buf, "+", &save); tok && !rc; tok = strtok_r(NULL, "+", &save))
+                rc = nt == 8 || parse_long(tok, 1, 255, &n) ? -1 : (t[nt++] = (uint8_t)n, 0);
+        }
+        if (!rc && nt) {
+            memcpy(kn->rfb_security, t, (size_t)nt);
+            kn->rfb_nsecurity = nt;
+        } else {
+            rc = -1;
+        }
+    } else if (!strcmp(k, "power-during-redir")) {
+        static const char *const names[] = { "defer", "reject", "ignore", "allow" };
+        rc = -1;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(v, names[i]))
+                kn->power_redir = i, rc = 0;
+    } else if (!strcmp(k, "plain-auth") && !strcmp(v, "only"))
         kn->plain_auth = kn->plain_only = true, rc = 0;
     else if (!strcmp(k, "busy") || !strcmp(k, "slow-reader") || !strcmp(k, "sol-bulk") ||
              !strcmp(k, "kvm-bulk") || !strcmp(k, "down") || !strcmp(k, "plain-auth") ||
-             !strcmp(k, "power-busy")) {
+             !strcmp(k, "power-busy") || !strcmp(k, "kvm-coalesce")) {
         rc = parse_bool(v, &b);
         if (!rc) {
             if (!strcmp(k, "busy")) kn->busy = b;
@@ -142,7 +175,9 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
             else if (!strcmp(k, "sol-bulk")) kn->sol_bulk = b;
             else if (!strcmp(k, "kvm-bulk")) kn->kvm_bulk = b;
             else if (!strcmp(k, "down")) kn->down = b;
-            else if (!strcmp(k, "power-busy")) kn->power_busy = b;
+            else if (!strcmp(k, "kvm-coalesce")) kn->kvm_coalesce = b;
+            else if (!strcmp(k, "power-busy")) /* older spelling: on = reject, off = allow */
+                kn->power_redir = b ? POWER_REDIR_REJECT : POWER_REDIR_ALLOW;
             else kn->plain_auth = b, kn->plain_only = false;
         }
     } else {

@@ -52,6 +52,12 @@ static void cmd_state(struct device *d, struct sbuf *o)
               d->redir_plain_logins, d->redir_busy);
     sb_printf(o, "sol_active=%d\nkvm_active=%d\nwsman_conns=%d\nrealm=%s\nfw=%s\nkvm_size=%dx%d\n",
               d->sol_active, d->kvm_active, d->wsman_conns, d->realm, d->fw, d->kvm_w, d->kvm_h);
+    /* power_changed_ago: seconds since the last real power change (-1: never), so a
+       test can tell when a deferred change happened */
+    sb_printf(o, "sol_pings=%lu\n", d->sol_pings);
+    sb_printf(o, "power_changes=%lu\npower_pending=%d\npower_changed_ago=%.3f\npower_during_redir=%s\n",
+              d->power_changes, d->power_pending, d->power_changed_at ? now_s() - d->power_changed_at : -1.0,
+              (const char *const[]){ "defer", "reject", "ignore", "allow" }[d->knobs.power_redir]);
     const struct knobs *k = &d->knobs;
     sb_printf(o, "wsman_latency=%d\nwsman_max_conn=%d\ndrop_after=%ld\nbusy=%d\nslow_reader=%d\n"
                  "sol_bulk=%d\nkvm_bulk=%d\ndown=%d\n",

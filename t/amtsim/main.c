@@ -67,9 +67,16 @@ static void usage(FILE *f)
 "                    Debian's amtterm 1.4 needs on; only = offer nothing else\n"
 "                    (a downgrade, as a man in the middle would do)\n"
 "  consent-status=N  0x11 status when consent is missing [3]\n"
-"  power-busy=on|off power-off/reset refused (6) while a redirection session\n"
-"                    is open [on]\n"
+"  power-during-redir=defer|reject|ignore|allow  power changes other than\n"
+"                    on/reset/NMI while a redirection session is open: answered\n"
+"                    0 and done when the last session ends / refused (6) /\n"
+"                    answered 0 and dropped / done at once [defer]\n"
+"                    (power-busy=on|off: older spelling of reject|allow)\n"
 "  kvm-size=WxH      KVM framebuffer size (change -> DesktopSize) [720x400]\n"
+"  sol-ping=MS       SOL: AMT sends its own 0x24 keep-alive every MS ms [0 = never]\n"
+"  kvm-coalesce=on|off  KVM: 0x41 and \"RFB 004.000\\n\" in one write [off]\n"
+"  kvm-name=TEXT     RFB ServerInit name, '_' for a blank [Intel(r)_AMT_KVM]\n"
+"  rfb-security=T[+T...]  RFB security types offered (only 1 = None works) [1]\n"
 "\n"
 "See t/amtsim/README.md for the protocol details and UNCONFIRMED choices.\n",
         f);

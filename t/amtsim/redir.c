@@ -224,10 +224,16 @@ void redir_serve(struct conn *c)
         } else if (authed && kind == K_KVM && hdr[0] == 0x40) {
             if (conn_read_full(c, hdr + 1, 7, 5000))
                 break;
-            static const uint8_t ok[8] = { 0x41, 0, 0, 0, 0, 0, 0, 0 };
-            if (conn_write(c, ok, sizeof ok))
+            /* real AMT may send the first RFB bytes in the same write as 0x41
+               (knob kvm-coalesce); rfb_run then skips its version line */
+            static const uint8_t ok[8 + 12] = { 0x41, 0, 0, 0, 0, 0, 0, 0, 'R', 'F', 'B', ' ', '0', '0', '4',
+                                                '.', '0', '0', '0', '\n' };
+            pthread_mutex_lock(&d->lock);
+            bool coalesce = d->knobs.kvm_coalesce;
+            pthread_mutex_unlock(&d->lock);
+            if (conn_write(c, ok, coalesce ? sizeof ok : 8))
                 break;
-            rfb_run(c);
+            rfb_run(c, coalesce);
             break;
         } else {
             logmsg(d, "unexpected redirection message 0x%02x, closing", hdr[0]);
@@ -239,6 +245,7 @@ void redir_serve(struct conn *c)
         pthread_mutex_lock(&d->lock);
         (*active_counter(d, kind))--;
         optin_session(d, false);
+        power_session_ended(d);
         pthread_mutex_unlock(&d->lock);
     }
 }

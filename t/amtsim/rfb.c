@@ -232,10 +232,11 @@ static char keysym_char(uint32_t ks)
     }
 }
 
-static int handshake(struct rfb *r)
+static int handshake(struct rfb *r, bool version_sent)
 {
     struct conn *c = r->c;
-    if (conn_write(c, "RFB 004.000\n", 12))
+    struct device *d = c->dev;
+    if (!version_sent && conn_write(c, "RFB 004.000\n", 12))
         return -1;
     char ver[13] = { 0 };
     if (conn_read_full(c, ver, 12, 30000))
@@ -248,12 +249,25 @@ static int handshake(struct rfb *r)
         logmsg(c->dev, "RFB: unsupported client version");
         return -1;
     }
+    /* the security types offered are a knob: AMT offers None, but noVNC would ask
+       for a password if it ever did not (only None is implemented here) */
+    pthread_mutex_lock(&d->lock);
+    uint8_t sec[9];
+    int nsec = d->knobs.rfb_nsecurity;
+    memcpy(sec + 1, d->knobs.rfb_security, (size_t)nsec);
+    char name[64];
+    memcpy(name, d->knobs.kvm_name, sizeof name);
+    pthread_mutex_unlock(&d->lock);
+    sec[0] = (uint8_t)nsec;
+    bool none_offered = memchr(sec + 1, 1, (size_t)nsec) != NULL;
     if (minor == 3) {
-        if (conn_write(c, "\0\0\0\1", 4)) /* security type None */
+        uint8_t t[4] = { 0, 0, 0, none_offered ? 1 : sec[1] }; /* 3.3: the server picks */
+        if (conn_write(c, t, 4) || !none_offered)
             return -1;
     } else {
         uint8_t choice;
-        if (conn_write(c, "\1\1", 2) || conn_read_full(c, &choice, 1, 30000) || choice != 1)
+        if (conn_write(c, sec, (size_t)nsec + 1) || conn_read_full(c, &choice, 1, 30000) || choice != 1 ||
+            !none_offered)
             return -1;
         if (minor == 8 && conn_write(c, "\0\0\0\0", 4))
             return -1;
@@ -267,8 +281,8 @@ static int handshake(struct rfb *r)
     /* 16 bpp, depth 16, little-endian, true colour, RGB565 */
     static const char pf[16] = { 16, 16, 0, 1, 0, 31, 0, 63, 0, 31, 11, 5, 0, 0, 0, 0 };
     sb_add(&b, pf, sizeof pf);
-    be32(&b, 16);
-    sb_puts(&b, "Intel(r) AMT KVM");
+    be32(&b, (uint32_t)strlen(name));
+    sb_puts(&b, name);
     int rc = b.oom ? -1 : conn_write(c, b.p, b.len);
     sb_free(&b);
     return rc;
@@ -365,7 +379,7 @@ static int handle_msg(struct rfb *r, struct device *d, uint8_t type)
     }
 }
 
-void rfb_run(struct conn *c)
+void rfb_run(struct conn *c, bool version_sent)
 {
     struct device *d = c->dev;
     struct rfb r = { .c = c };
@@ -379,7 +393,7 @@ void rfb_run(struct conn *c)
     r.prev = calloc((size_t)r.w * r.h, 1);
     uint8_t *host = malloc((size_t)FB_W * FB_H);
     r.z_ok = deflateInit(&r.z, Z_DEFAULT_COMPRESSION) == Z_OK;
-    if (!r.cur || !r.prev || !host || !r.z_ok || handshake(&r))
+    if (!r.cur || !r.prev || !host || !r.z_ok || handshake(&r, version_sent))
         goto out;
     double last_input = now_s();
     while (!g_stop) {

@@ -141,12 +141,13 @@ void sol_run(struct conn *c)
     if (!rx)
         return;
     size_t have = 0;
-    double last_rx = now_s(), next_hb = heartbeat ? now_s() + heartbeat / 1000.0 : 0;
+    double last_rx = now_s(), next_hb = heartbeat ? now_s() + heartbeat / 1000.0 : 0, next_ping = now_s();
     unsigned long bulk_line = 0;
     bool ending = false;
     while (!g_stop) {
         pthread_mutex_lock(&d->lock);
         bool bulk = d->knobs.sol_bulk, down = d->knobs.down;
+        int ping_ms = d->knobs.sol_ping_ms;
         pthread_mutex_unlock(&d->lock);
         if (down)
             break;
@@ -160,6 +161,15 @@ void sol_run(struct conn *c)
                 break;
             next_hb = now + heartbeat / 1000.0;
         }
+        if (ping_ms && !ending && now >= next_ping) {
+            /* AMT's own keep-alive (9front's and amtterm's clients expect it) */
+            if (send_short(&s, 0x24))
+                break;
+            pthread_mutex_lock(&d->lock);
+            d->sol_pings++;
+            pthread_mutex_unlock(&d->lock);
+            next_ping = now + ping_ms / 1000.0;
+        }
         if (bulk && !ending) {
             /* continuous host output for throughput benchmarks: a batch of 0x2A
                messages per write, so that the simulator is not the bottleneck of a
@@ -167,7 +177,7 @@ void sol_run(struct conn *c)
             if (send_bulk(&s, &bulk_line))
                 break;
         }
-        int wait = bulk ? 0 : 200;
+        int wait = bulk ? 0 : ping_ms && ping_ms < 200 ? ping_ms : 200;
         long r = conn_read(c, rx + have, RXBUF - have, wait);
         if (r == CONN_TIMEOUT)
             continue;

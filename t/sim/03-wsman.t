@@ -139,13 +139,29 @@ const HOST = '127.0.1.18', PW = 'Wsm@n-Test1';
     is(prop(p.body, 'PowerState'), '2', 'CIM_ServiceAvailableToElement Pull: PowerState 2 (on)');
     ok(/CIM_AssociatedPowerManagementService/.test(p.body), 'Pull items are CIM_AssociatedPowerManagementService');
     ok(props(p.body, 'AvailableRequestedPowerStates').includes('8'), 'power-off (8) available while on');
-    // a redirection session in progress blocks power-off
-    const hold = require('net').connect(16994, HOST);
-    await new Promise((res) => { hold.on('connect', () => hold.write(Buffer.from('\x10\0\0\0SOL ', 'latin1'))); hold.once('data', res); });
+    // a redirection session in progress: power-off refused (power-during-redir=reject)
+    const holdSession = async () => {
+      const c = require('net').connect(16994, HOST);
+      await new Promise((res) => { c.on('connect', () => c.write(Buffer.from('\x10\0\0\0SOL ', 'latin1'))); c.once('data', res); });
+      return c;
+    };
+    sim.ctl('fault', ID, 'power-during-redir=reject');
+    let hold = await holdSession();
     r = await call(cim.PowerManagementService.RequestPowerStateChange(8));
-    is(prop(r.body, 'ReturnValue'), '6', 'power-off while a SOL session is open: 6 (In Use)');
+    is(prop(r.body, 'ReturnValue'), '6', 'reject: power-off while a SOL session is open: 6 (In Use)');
     hold.destroy();
     await h.waitIdle(sim, ID);
+    is(sim.state(ID).power, 'on', 'reject: still on after the session');
+    // the default (defer): accepted, carried out when the session ends
+    sim.ctl('fault', ID, 'power-during-redir=defer');
+    hold = await holdSession();
+    r = await call(cim.PowerManagementService.RequestPowerStateChange(8));
+    is(prop(r.body, 'ReturnValue'), '0', 'defer: power-off during a session answered 0');
+    is(`${sim.state(ID).power} ${sim.state(ID).power_pending}`, 'on 8', 'defer: host still on, off pending');
+    hold.destroy();
+    await h.waitIdle(sim, ID);
+    is(sim.state(ID).power, 'off', 'defer: off once the session ended');
+    sim.ctl('power', ID, 'on');
     r = await call(cim.PowerManagementService.RequestPowerStateChange(8));
     is(prop(r.body, 'ReturnValue'), '0', 'RequestPowerStateChange(8) 0');
     is(sim.state(ID).power, 'off', 'control channel: power off');

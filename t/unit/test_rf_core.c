@@ -74,6 +74,15 @@ int main(void)
     for (int i = 0; rf_reset_types[i]; i++)
         if (rf_reset_to_cim(rf_reset_types[i]) < 0)
             ok(0, "advertised %s is mapped", rf_reset_types[i]);
+    /* which resets wait for the console to close (AMT may defer or drop them) */
+    ok(!rf_power_needs_idle(rf_reset_to_cim("On")), "On acts during a console session");
+    ok(!rf_power_needs_idle(rf_reset_to_cim("ForceRestart")), "ForceRestart acts during a session");
+    ok(!rf_power_needs_idle(rf_reset_to_cim("Nmi")), "Nmi acts during a session");
+    static const char *const idle_only[] = {"ForceOff", "GracefulShutdown", "PowerCycle",
+                                            "GracefulRestart", NULL};
+    for (int i = 0; idle_only[i]; i++)
+        ok(rf_power_needs_idle(rf_reset_to_cim(idle_only[i])), "%s waits for no console session",
+           idle_only[i]);
 
     /* consent code format */
     ok(rf_consent_code_valid("012345"), "6 digits valid");
