@@ -103,7 +103,7 @@ static int generate_token(rf_req *q, const amt_device *d, json_t *body)
     char iso[64];
     amt_state st;
     rf_redir_mode m = RF_MODE_KVM;
-    int rc, enabled;
+    int rc, enabled, retry;
     json_t *o;
 
     if ((rc = rf_action_params_only(q, body, action, params)) != OK)
@@ -131,7 +131,10 @@ static int generate_token(rf_req *q, const amt_device *d, json_t *body)
                         m == RF_MODE_KVM ? "GraphicalConsole" : "SerialConsole/WebSocket");
     if (rf_consent_required(&st, m) && !rf_consent_granted(&st))
         return rf_error(q, HTTP_FORBIDDEN, "AccessDenied", rf_console_uri(q, d, mode));
-    if (rf_token_issue(q, d->system_id, mode, token, sizeof(token), &exp) != 0)
+    rc = rf_token_issue(q, d->system_id, mode, token, sizeof(token), &exp, &retry);
+    if (rc == RF_ISSUE_QUOTA)
+        return rf_too_many(q, retry);
+    if (rc != RF_ISSUE_OK)
         return rf_error(q, HTTP_INTERNAL_SERVER_ERROR, "InternalError");
     apr_time_exp_gmt(&t, apr_time_from_sec(exp));
     snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02d+00:00", t.tm_year + 1900,

@@ -24,9 +24,7 @@ APLOG_USE_MODULE(redfish_amt);
 
 static int locked_out(rf_req *q)
 {
-    apr_table_setn(q->r->headers_out, "Retry-After", apr_itoa(q->r->pool, RF_LOCKOUT_RETRY));
-    return rf_error(q, HTTP_TOO_MANY_REQUESTS, "ServiceTemporarilyUnavailable",
-                    apr_itoa(q->r->pool, RF_LOCKOUT_RETRY));
+    return rf_too_many(q, RF_LOCKOUT_RETRY);
 }
 
 int rf_consent_action(rf_req *q, const amt_device *d, const char *action, int mode, int kind,
