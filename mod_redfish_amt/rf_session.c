@@ -253,32 +253,3 @@ int rf_session_list(apr_pool_t *pool, apr_array_header_t **out)
     rf_store_unlock();
     return RF_SESS_OK;
 }
-
-int rf_session_consent_failure(const char *id, int limit, int *remaining)
-{
-    rf_session_slot *s;
-    int rc = RF_SESS_NOT_FOUND;
-    *remaining = 0;
-    if (rf_store_lock() != 0)
-        return RF_SESS_ERROR;
-    if ((s = find_id(id, apr_time_now()))) {
-        if (s->wrong_codes < limit)
-            s->wrong_codes++;
-        *remaining = limit - s->wrong_codes;
-        rc = *remaining > 0 ? RF_SESS_OK : RF_SESS_LOCKED;
-    }
-    rf_store_unlock();
-    return rc;
-}
-
-int rf_session_consent_locked(const char *id, int limit)
-{
-    rf_session_slot *s;
-    int locked = 0;
-    if (rf_store_lock() != 0)
-        return 1; /* fail closed */
-    if ((s = find_id(id, apr_time_now())))
-        locked = s->wrong_codes >= limit;
-    rf_store_unlock();
-    return locked;
-}

@@ -15,7 +15,7 @@ typedef struct rf_session_slot {
     char id[33];
     char user[65];
     int role;
-    int wrong_codes;                /* consent codes rejected for this session */
+    int wrong_codes;                /* unused: wrong consent codes are counted per device now */
     char origin[48];                /* client address at login */
 } rf_session_slot;
 
@@ -60,9 +60,5 @@ int rf_session_by_id(const char *id, rf_session_info *out);
 int rf_session_delete(const char *id);
 /* Live sessions, as rf_session_info, into a new array from pool. */
 int rf_session_list(apr_pool_t *pool, apr_array_header_t **out);
-/* Counts a rejected consent code; RF_SESS_LOCKED once limit is reached
- * (also returned, without counting, when already locked). remaining gets what is left. */
-int rf_session_consent_failure(const char *id, int limit, int *remaining);
-int rf_session_consent_locked(const char *id, int limit);
 
 #endif

@@ -12,6 +12,7 @@
 #include "rf_config.h"
 #include "rf_rate.h"
 #include "rf_amt_map.h"
+#include "rf_consent_owner.h"
 #include "rf_session.h"
 #include "rf_state.h"
 #include "rf_store.h"
@@ -186,7 +187,9 @@ redfish_amt_token_status rf_token_check(request_rec *r, const char *token, const
     if (rc != AMT_OK)
         return REDFISH_AMT_TOKEN_UNAVAILABLE;
     if (rf_consent_required(&st, strcmp(mode, "kvm") == 0 ? RF_MODE_KVM : RF_MODE_SOL) &&
-        !rf_consent_granted(&st))
+        (!rf_consent_granted(&st) ||
+         rf_consent_owner_check(&q, d, c.sid, strcmp(mode, "kvm") == 0 ? RF_MODE_KVM : RF_MODE_SOL)
+             != RF_OWNER_OK))
         return REDFISH_AMT_TOKEN_NO_CONSENT;
 
     /* Consume last: a refusal above must not burn the token. */
