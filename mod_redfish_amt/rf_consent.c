@@ -57,6 +57,18 @@ int rf_consent_action(rf_req *q, const amt_device *d, const char *action, int mo
     /* Consent belongs to a session (rf_consent_owner.h): HTTP Basic has none. */
     if (kind != 2 && !q->session_id[0])
         return rf_error(q, HTTP_FORBIDDEN, "NoValidSession");
+    /* Before the device is asked anything: a refused submission costs it nothing. */
+    if (kind == 1) {
+        rc = rf_consent_submit_begin(q, d, rf_cfg_consent_attempts(q->cfg));
+        if (rc == RF_OWNER_LOCKED)
+            return locked_out(q);
+        if (rc == RF_OWNER_OTHER)
+            return rf_error(q, HTTP_FORBIDDEN, "AccessDenied",
+                            apr_psprintf(q->r->pool, "%s (the consent code was requested by "
+                                         "another session)", short_action));
+        if (rc != RF_OWNER_OK)
+            return rf_unavailable(q, 1);
+    }
 
     rc = rf_state_get(q, d, &st, 1);
     if (rc != AMT_OK)
@@ -74,17 +86,6 @@ int rf_consent_action(rf_req *q, const amt_device *d, const char *action, int mo
                       "requested by another session", ap_escape_logitem(q->r->pool, q->user),
                       d->system_id);
         return rf_error(q, HTTP_FORBIDDEN, "InsufficientPrivilege");
-    }
-    if (kind == 1) {
-        rc = rf_consent_submit_begin(q, d, rf_cfg_consent_attempts(q->cfg));
-        if (rc == RF_OWNER_LOCKED)
-            return locked_out(q);
-        if (rc == RF_OWNER_OTHER)
-            return rf_error(q, HTTP_FORBIDDEN, "AccessDenied",
-                            apr_psprintf(q->r->pool, "%s (the consent code was requested by "
-                                         "another session)", short_action));
-        if (rc != RF_OWNER_OK)
-            return rf_unavailable(q, 1);
     }
 
     if ((rc = rf_device_acquire(q, d, &c)) != AMT_OK)

@@ -324,7 +324,7 @@ const command_rec rf_redfish_cmds[] = {
     INT_DIRECTIVE("RedfishAMTTimeout", I_AMT_TIMEOUT,
                   "Bound on one WS-Man exchange with a device, in milliseconds (default 5000)"),
     INT_DIRECTIVE("RedfishConsentAttempts", I_CONSENT_ATTEMPTS,
-                  "Wrong consent codes accepted per session before refusing (default 3)"),
+                  "Wrong consent codes accepted for the code on a device's screen before refusing (default 3)"),
     INT_DIRECTIVE("RedfishPageSize", I_PAGE_SIZE,
                   "Members per page of the Systems/Managers collections (default 50)"),
     INT_DIRECTIVE("RedfishLoginConcurrency", I_LOGIN_CONCURRENCY,

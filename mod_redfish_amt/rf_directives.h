@@ -14,7 +14,7 @@ typedef struct rf_settings {
     int state_ttl_ms;        /* RedfishStateCacheTTL, milliseconds */
     int amt_timeout_ms;      /* RedfishAMTTimeout, milliseconds */
     int allow_basic_http;    /* RedfishAllowBasicOverHTTP: 0 unset, 1 off, 2 on */
-    int consent_attempts;    /* RedfishConsentAttempts: wrong codes allowed per session */
+    int consent_attempts;    /* RedfishConsentAttempts: wrong codes allowed per code on screen */
     int page_size;           /* RedfishPageSize: members per collection page */
     const char *relay_url;   /* RedfishRelayURL, e.g. wss://host/relay/webrelay.ashx */
     apr_array_header_t *trusted_proxies; /* RedfishTrustedProxy: apr_ipsubnet_t * whose

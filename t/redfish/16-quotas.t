@@ -108,9 +108,9 @@ sub attempt {
 
 # ---- M3: a flood of bad logins does not hold the workers ---------------------------
 # 8 clients for 6 s of bad logins; GET /redfish/v1 measured from the client side. The
-# 50 ms p99 of the review is measured by t/bench/login-flood.sh on a quiet machine;
-# here the bound is looser (a loaded 2-core machine), but far below the seconds a
-# sleeping throttle cost.
+# bound here is 500 ms, not the review's 50 ms: this machine runs many suites on 2
+# cores, and 50 ms does not hold under that load whatever the throttle does. It is
+# still far below the seconds a sleeping throttle cost (7.8 s in the review).
 {
     my $stop_at = time + 6;
     my @pids;
