@@ -91,7 +91,7 @@ static int rf_post_config_services(apr_pool_t *pconf, server_rec *s, rf_server_c
     sz.item_size[RF_TABLE_SETTINGS] = sizeof(rf_settings_slot);
     sz.slots[RF_TABLE_SESSIONS] = (unsigned)rf_cfg_max_sessions(&conf->redfish);
     sz.item_size[RF_TABLE_SESSIONS] = sizeof(rf_session_slot);
-    sz.slots[RF_TABLE_JTI] = RF_JTI_SLOTS;
+    sz.slots[RF_TABLE_JTI] = rf_tokens_table_slots(s);
     sz.item_size[RF_TABLE_JTI] = sizeof(rf_jti_slot);
     sz.slots[RF_TABLE_STATE] = (unsigned)(conf->devices->nelts ? conf->devices->nelts : 1);
     sz.item_size[RF_TABLE_STATE] = sizeof(rf_state_slot);
@@ -100,6 +100,7 @@ static int rf_post_config_services(apr_pool_t *pconf, server_rec *s, rf_server_c
     if (rf_store_post_config(pconf, s, &sz) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
     rf_session_settings_init(rf_cfg_session_timeout(&conf->redfish));
+    rf_session_limits(rf_cfg_sessions_per_user(&conf->redfish), rf_cfg_admin_reserve(&conf->redfish));
     if (rf_tokens_init(s) != 0)
         return HTTP_INTERNAL_SERVER_ERROR;
     if (amt_ops_global_init() != AMT_OK) {

@@ -8,6 +8,7 @@
 #include "http_protocol.h"
 
 #include "rf_amt_map.h"
+#include "rf_consent_owner.h"
 #include "rf_patch.h"
 #include "rf_power_guard.h"
 #include "rf_state.h"
@@ -110,7 +111,7 @@ static int generate_token(rf_req *q, const amt_device *d, json_t *body)
     char iso[64];
     amt_state st;
     rf_redir_mode m = RF_MODE_KVM;
-    int rc, enabled;
+    int rc, enabled, retry;
     json_t *o;
 
     if ((rc = rf_action_params_only(q, body, action, params)) != OK)
@@ -138,7 +139,18 @@ static int generate_token(rf_req *q, const amt_device *d, json_t *body)
                         m == RF_MODE_KVM ? "GraphicalConsole" : "SerialConsole/WebSocket");
     if (rf_consent_required(&st, m) && !rf_consent_granted(&st))
         return rf_error(q, HTTP_FORBIDDEN, "AccessDenied", rf_console_uri(q, d, mode));
-    if (rf_token_issue(q, d->system_id, mode, token, sizeof(token), &exp) != 0)
+    if (rf_consent_required(&st, m) &&
+        (rc = rf_consent_owner_check(q, d, q->session_id, m)) != RF_OWNER_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "Redfish: %s token refused to %s: %s",
+                      mode, ap_escape_logitem(q->r->pool, q->user), rf_consent_owner_reason(rc));
+        return rf_error(q, HTTP_FORBIDDEN, "AccessDenied",
+                        apr_psprintf(q->r->pool, "%s (%s)", rf_console_uri(q, d, mode),
+                                     rf_consent_owner_reason(rc)));
+    }
+    rc = rf_token_issue(q, d->system_id, mode, token, sizeof(token), &exp, &retry);
+    if (rc == RF_ISSUE_QUOTA)
+        return rf_too_many(q, retry);
+    if (rc != RF_ISSUE_OK)
         return rf_error(q, HTTP_INTERNAL_SERVER_ERROR, "InternalError");
     apr_time_exp_gmt(&t, apr_time_from_sec(exp));
     snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02d+00:00", t.tm_year + 1900,

@@ -1,6 +1,7 @@
 /* Authentication and role mapping (see rf_auth.h, apache-idioms §3). */
 #include "rf_auth.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "apr_base64.h"
@@ -12,78 +13,9 @@
 #include "rf_privileges.h"
 #include "rf_session.h"
 #include "rf_store.h"
+#include "rf_throttle.h"
 
 APLOG_USE_MODULE(redfish_amt);
-
-/* Failed logins slow down: after RF_FREE_FAILURES failures for a user name,
- * every attempt (right or wrong) waits 250 ms, doubling up to 4 s, until a
- * quiet period passes. Waiting before the check keeps guessing slow without
- * telling the attacker whether the guess was right. */
-#define RF_FREE_FAILURES 3
-#define RF_FAIL_FORGET apr_time_from_sec(900)
-#define RF_MAX_DELAY apr_time_from_msec(4000)
-
-static apr_interval_time_t login_delay(const char *user)
-{
-    apr_interval_time_t d = 0;
-    unsigned n;
-    apr_time_t now = apr_time_now();
-    if (rf_store_lock() != 0)
-        return RF_MAX_DELAY;
-    n = rf_store_slots(RF_TABLE_LOGINFAIL);
-    for (unsigned i = 0; i < n; i++) {
-        rf_loginfail_slot *s = rf_store_slot(RF_TABLE_LOGINFAIL, i);
-        if (s && s->failures && strcmp(s->user, user) == 0 && now - s->last < RF_FAIL_FORGET) {
-            if (s->failures > RF_FREE_FAILURES) {
-                int shift = s->failures - RF_FREE_FAILURES - 1;
-                d = apr_time_from_msec(250) << (shift > 4 ? 4 : shift);
-                if (d > RF_MAX_DELAY)
-                    d = RF_MAX_DELAY;
-            }
-            break;
-        }
-    }
-    rf_store_unlock();
-    return d;
-}
-
-static void login_result(const char *user, int success)
-{
-    unsigned n;
-    apr_time_t now = apr_time_now();
-    rf_loginfail_slot *mine = NULL, *oldest = NULL;
-    if (strlen(user) >= sizeof(mine->user) || rf_store_lock() != 0)
-        return;
-    n = rf_store_slots(RF_TABLE_LOGINFAIL);
-    for (unsigned i = 0; i < n; i++) {
-        rf_loginfail_slot *s = rf_store_slot(RF_TABLE_LOGINFAIL, i);
-        if (!s)
-            continue;
-        if (s->failures && strcmp(s->user, user) == 0) {
-            mine = s;
-            break;
-        }
-        if (!oldest || s->last < oldest->last)
-            oldest = s;
-    }
-    if (success) {
-        if (mine)
-            memset(mine, 0, sizeof(*mine));
-    } else {
-        if (!mine && oldest) {
-            mine = oldest;
-            memset(mine, 0, sizeof(*mine));
-            strcpy(mine->user, user);
-        }
-        if (mine) {
-            if (now - mine->last >= RF_FAIL_FORGET)
-                mine->failures = 0;
-            mine->failures++;
-            mine->last = now;
-        }
-    }
-    rf_store_unlock();
-}
 
 static authn_status check_password(rf_req *q, const char *user, const char *password)
 {
@@ -136,35 +68,56 @@ static int role_of(rf_req *q, const char *user)
 
 int rf_login_check(rf_req *q, const char *user, const char *password)
 {
-    apr_interval_time_t delay;
+    rf_login_ticket ticket;
     authn_status st;
-    int role;
+    int role, retry;
     if (!*user || strlen(user) > 64 || strlen(password) > 1024 || strpbrk(user, ":\r\n"))
-        return -1;
-    delay = login_delay(user);
-    if (delay)
-        apr_sleep(delay);
+        return RF_LOGIN_BAD;
+    switch (rf_login_admit(q, user, &ticket, &retry)) {
+    case RF_THROTTLE_OVER:
+        apr_table_setn(q->r->notes, RF_RETRY_NOTE, apr_itoa(q->r->pool, retry));
+        return RF_LOGIN_THROTTLED;
+    case RF_THROTTLE_BUSY:
+        apr_table_setn(q->r->notes, RF_RETRY_NOTE, apr_itoa(q->r->pool, retry));
+        return RF_LOGIN_BUSY;
+    }
     st = check_password(q, user, password);
     if (st == AUTH_GENERAL_ERROR) {
+        rf_login_done(q, &ticket, 1); /* the source failed, not the user */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, "Redfish login: authn provider error");
-        return -2;
+        return RF_LOGIN_ERROR;
     }
     if (st != AUTH_GRANTED) {
-        login_result(user, 0);
+        rf_login_done(q, &ticket, 0);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, q->r, "Redfish login failed for user '%s'",
                       ap_escape_logitem(q->r->pool, user));
-        return -1;
+        return RF_LOGIN_BAD;
     }
     role = role_of(q, user);
     if (role == RF_ROLE_NONE) {
-        login_result(user, 0);
+        rf_login_done(q, &ticket, 0);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, q->r,
                       "Redfish login refused: user '%s' has no Redfish role",
                       ap_escape_logitem(q->r->pool, user));
-        return -1;
+        return RF_LOGIN_BAD;
     }
-    login_result(user, 1);
+    rf_login_done(q, &ticket, 1);
     return role;
+}
+
+int rf_login_refused(rf_req *q, int rc)
+{
+    const char *retry = apr_table_get(q->r->notes, RF_RETRY_NOTE);
+    switch (rc) {
+    case RF_LOGIN_ERROR:
+        return rf_unavailable(q, RF_AUTH_SOURCE_RETRY_S);
+    case RF_LOGIN_THROTTLED:
+        return rf_too_many(q, retry ? atoi(retry) : 1);
+    case RF_LOGIN_BUSY:
+        return rf_unavailable(q, retry ? atoi(retry) : 1);
+    default:
+        return rf_unauthorized(q);
+    }
 }
 
 int rf_unauthorized(rf_req *q)
@@ -217,10 +170,8 @@ int rf_authenticate(rf_req *q)
         *colon = '\0';
         role = rf_login_check(q, decoded, colon + 1);
         memset(colon + 1, 0, strlen(colon + 1));
-        if (role == -2)
-            return rf_unavailable(q, RF_AUTH_SOURCE_RETRY_S);
         if (role < 0)
-            return rf_unauthorized(q);
+            return rf_login_refused(q, role);
         q->user = decoded;
         q->role = role;
         q->session_id[0] = '\0';

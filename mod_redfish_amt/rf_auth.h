@@ -4,6 +4,7 @@
 #define RF_AUTH_H
 
 #include "rf_http.h"
+#include "rf_rate.h"
 
 /* Fills q->user/role/privs/session_id. On failure sends 401/403 and returns the
  * status the handler must return; OK on success. */
@@ -18,15 +19,18 @@ int rf_unauthorized(rf_req *q);
  * server bug. */
 #define RF_AUTH_SOURCE_RETRY_S 10
 
-/* Checks user/password (with throttling of repeated failures) and finds the role.
- * Returns the role (>= 0), or -1 for bad credentials / no role, -2 on an internal error. */
+enum { RF_LOGIN_BAD = -1, RF_LOGIN_ERROR = -2, RF_LOGIN_THROTTLED = -3, RF_LOGIN_BUSY = -4 };
+#define RF_RETRY_NOTE "redfish-amt-retry-after"
+
+/* Checks user/password (within the login throttle, rf_throttle.h) and finds the
+ * role. Returns the role (>= 0), or RF_LOGIN_BAD (bad credentials / no role),
+ * RF_LOGIN_ERROR (the authentication source failed), RF_LOGIN_THROTTLED (too many
+ * failures for this user or client), RF_LOGIN_BUSY (too many checks running). */
 int rf_login_check(rf_req *q, const char *user, const char *password);
+/* Sends the response for a negative rf_login_check result (401, 429 or 503). */
+int rf_login_refused(rf_req *q, int rc);
 
 /* Failed-login throttling table slot (shared store). */
-typedef struct rf_loginfail_slot {
-    char user[65];
-    int failures;
-    apr_time_t last;
-} rf_loginfail_slot;
+typedef rf_rate_slot rf_loginfail_slot;
 
 #endif

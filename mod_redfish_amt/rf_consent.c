@@ -11,8 +11,8 @@
 #include "http_protocol.h"
 
 #include "rf_amt_map.h"
+#include "rf_consent_owner.h"
 #include "rf_patch.h"
-#include "rf_session.h"
 #include "rf_state.h"
 
 APLOG_USE_MODULE(redfish_amt);
@@ -24,9 +24,7 @@ APLOG_USE_MODULE(redfish_amt);
 
 static int locked_out(rf_req *q)
 {
-    apr_table_setn(q->r->headers_out, "Retry-After", apr_itoa(q->r->pool, RF_LOCKOUT_RETRY));
-    return rf_error(q, HTTP_TOO_MANY_REQUESTS, "ServiceTemporarilyUnavailable",
-                    apr_itoa(q->r->pool, RF_LOCKOUT_RETRY));
+    return rf_too_many(q, RF_LOCKOUT_RETRY);
 }
 
 int rf_consent_action(rf_req *q, const amt_device *d, const char *action, int mode, int kind,
@@ -40,7 +38,7 @@ int rf_consent_action(rf_req *q, const amt_device *d, const char *action, int mo
     amt_client *c;
     uint32_t rv = 0;
     char err[256] = "";
-    int rc, remaining;
+    int rc;
 
     if ((rc = rf_action_params_only(q, body, action, kind == 1 ? code_param : none)) != OK)
         return rc;
@@ -55,11 +53,21 @@ int rf_consent_action(rf_req *q, const amt_device *d, const char *action, int mo
         if (!rf_consent_code_valid(json_string_value(jc)))
             return rf_error(q, HTTP_BAD_REQUEST, "ActionParameterValueFormatError",
                             rf_json_text(q, jc), "ConsentCode", action);
-        /* Wrong-code budget is per session, so Basic (sessionless) cannot submit. */
-        if (!q->session_id[0])
-            return rf_error(q, HTTP_FORBIDDEN, "NoValidSession");
-        if (rf_session_consent_locked(q->session_id, rf_cfg_consent_attempts(q->cfg)))
+    }
+    /* Consent belongs to a session (rf_consent_owner.h): HTTP Basic has none. */
+    if (kind != 2 && !q->session_id[0])
+        return rf_error(q, HTTP_FORBIDDEN, "NoValidSession");
+    /* Before the device is asked anything: a refused submission costs it nothing. */
+    if (kind == 1) {
+        rc = rf_consent_submit_begin(q, d, rf_cfg_consent_attempts(q->cfg));
+        if (rc == RF_OWNER_LOCKED)
             return locked_out(q);
+        if (rc == RF_OWNER_OTHER)
+            return rf_error(q, HTTP_FORBIDDEN, "AccessDenied",
+                            apr_psprintf(q->r->pool, "%s (the consent code was requested by "
+                                         "another session)", short_action));
+        if (rc != RF_OWNER_OK)
+            return rf_unavailable(q, 1);
     }
 
     rc = rf_state_get(q, d, &st, 1);
@@ -73,6 +81,12 @@ int rf_consent_action(rf_req *q, const amt_device *d, const char *action, int mo
                                      st.control_mode == AMT_MODE_ACM ? ", which is in ACM" : ""));
     if (kind == 0 && rf_consent_granted(&st))
         return rf_success(q); /* already granted: nothing to ask the user */
+    if (kind == 2 && !rf_consent_may_cancel(q, d)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "Redfish: %s may not cancel consent on %s "
+                      "requested by another session", ap_escape_logitem(q->r->pool, q->user),
+                      d->system_id);
+        return rf_error(q, HTTP_FORBIDDEN, "InsufficientPrivilege");
+    }
 
     if ((rc = rf_device_acquire(q, d, &c)) != AMT_OK)
         return rf_amt_error(q, d, rc, NULL);
@@ -88,12 +102,10 @@ int rf_consent_action(rf_req *q, const amt_device *d, const char *action, int mo
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "AMT %s: %s returned %u", d->system_id,
                       short_action, (unsigned)rv);
         switch (rv) {
-        case AMT_RV_CODE_REJECTED:
-            if (rf_session_consent_failure(q->session_id, rf_cfg_consent_attempts(q->cfg),
-                                            &remaining) == RF_SESS_LOCKED)
-                ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, q->r,
-                              "Redfish session of %s used up its consent code attempts",
-                              ap_escape_logitem(q->r->pool, q->user));
+        case AMT_RV_CODE_REJECTED: /* counted by rf_consent_submit_begin */
+            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, q->r,
+                          "Redfish: wrong consent code from %s for %s",
+                          ap_escape_logitem(q->r->pool, q->user), d->system_id);
             return rf_error(q, HTTP_BAD_REQUEST, "ActionParameterValueError", "ConsentCode",
                             action);
         case AMT_RV_BLOCKED:
@@ -107,5 +119,9 @@ int rf_consent_action(rf_req *q, const amt_device *d, const char *action, int mo
     }
     if (rc != AMT_OK)
         return rf_amt_error(q, d, rc, err);
+    if (kind == 0)
+        rf_consent_requested(q, d);
+    else if (kind == 1)
+        rf_consent_granted_to(q, d, (rf_redir_mode)mode);
     return rf_success(q);
 }

@@ -26,6 +26,24 @@ int rf_cfg_state_ttl_ms(const rf_settings *s) { EFFECTIVE(state_ttl_ms, RF_DEF_S
 int rf_cfg_amt_timeout_ms(const rf_settings *s) { EFFECTIVE(amt_timeout_ms, RF_DEF_AMT_TIMEOUT_MS); }
 int rf_cfg_consent_attempts(const rf_settings *s) { EFFECTIVE(consent_attempts, RF_DEF_CONSENT_ATTEMPTS); }
 int rf_cfg_page_size(const rf_settings *s) { EFFECTIVE(page_size, RF_DEF_PAGE_SIZE); }
+int rf_cfg_login_user_limit(const rf_settings *s) { EFFECTIVE(login_user_limit, RF_DEF_LOGIN_USER_LIMIT); }
+int rf_cfg_login_user_window(const rf_settings *s) { EFFECTIVE(login_user_window, RF_DEF_LOGIN_USER_WINDOW); }
+int rf_cfg_login_client_limit(const rf_settings *s) { EFFECTIVE(login_client_limit, RF_DEF_LOGIN_CLIENT_LIMIT); }
+int rf_cfg_login_client_window(const rf_settings *s) { EFFECTIVE(login_client_window, RF_DEF_LOGIN_CLIENT_WINDOW); }
+int rf_cfg_login_concurrency(const rf_settings *s) { EFFECTIVE(login_concurrency, RF_DEF_LOGIN_CONCURRENCY); }
+int rf_cfg_sessions_per_user(const rf_settings *s) { EFFECTIVE(sessions_per_user, RF_DEF_SESSIONS_PER_USER); }
+int rf_cfg_tokens_session_min(const rf_settings *s) { EFFECTIVE(tokens_session_min, RF_DEF_TOKENS_SESSION_MIN); }
+int rf_cfg_tokens_user_min(const rf_settings *s) { EFFECTIVE(tokens_user_min, RF_DEF_TOKENS_USER_MIN); }
+int rf_cfg_tokens_session_unspent(const rf_settings *s) { EFFECTIVE(tokens_session_unspent, RF_DEF_TOKENS_SESSION_UNSPENT); }
+int rf_cfg_tokens_user_unspent(const rf_settings *s) { EFFECTIVE(tokens_user_unspent, RF_DEF_TOKENS_USER_UNSPENT); }
+
+int rf_cfg_admin_reserve(const rf_settings *s)
+{
+    /* -1 stands for an explicit 0 (zero means "not set" in rf_settings) */
+    int r = s->admin_reserve ? (s->admin_reserve < 0 ? 0 : s->admin_reserve) : RF_DEF_ADMIN_RESERVE;
+    int max = rf_cfg_max_sessions(s);
+    return r >= max ? max - 1 : r;
+}
 
 void *rf_create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -83,7 +101,8 @@ static const char *parse_int(cmd_parms *cmd, const char *arg, long min, long max
 }
 
 enum int_field { I_SESSION_TIMEOUT, I_MAX_SESSIONS, I_TOKEN_LIFETIME, I_STATE_TTL, I_AMT_TIMEOUT,
-                 I_CONSENT_ATTEMPTS, I_PAGE_SIZE };
+                 I_CONSENT_ATTEMPTS, I_PAGE_SIZE, I_LOGIN_CONCURRENCY, I_SESSIONS_PER_USER,
+                 I_ADMIN_RESERVE };
 
 static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -124,8 +143,64 @@ static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
         err = parse_int(cmd, arg, 1, 10000, &v);
         if (!err) s->page_size = (int)v;
         break;
+    case I_LOGIN_CONCURRENCY:
+        err = parse_int(cmd, arg, 1, 1000, &v);
+        if (!err) s->login_concurrency = (int)v;
+        break;
+    case I_SESSIONS_PER_USER:
+        err = parse_int(cmd, arg, 1, RF_MAX_MAX_SESSIONS, &v);
+        if (!err) s->sessions_per_user = (int)v;
+        break;
+    case I_ADMIN_RESERVE:
+        err = parse_int(cmd, arg, 0, RF_MAX_MAX_SESSIONS, &v);
+        if (!err) s->admin_reserve = v ? (int)v : -1;
+        break;
     }
     return err;
+}
+
+enum pair_field { P_LOGIN_USER, P_LOGIN_CLIENT, P_TOKENS_PER_MIN, P_TOKENS_UNSPENT };
+
+/* Directives that take two numbers (a budget and its window, or a session and a
+ * user quota). */
+static const char *set_pair(cmd_parms *cmd, void *dummy, const char *a1, const char *a2)
+{
+    rf_settings *s = settings(cmd);
+    enum pair_field f = (enum pair_field)(apr_uintptr_t)cmd->info;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    long x, y;
+    if (err)
+        return err;
+    switch (f) {
+    case P_LOGIN_USER:
+    case P_LOGIN_CLIENT:
+        if ((err = parse_int(cmd, a1, 1, 100000, &x)) || (err = parse_int(cmd, a2, 1, 86400, &y)))
+            return err;
+        if (f == P_LOGIN_USER) {
+            s->login_user_limit = (int)x;
+            s->login_user_window = (int)y;
+        } else {
+            s->login_client_limit = (int)x;
+            s->login_client_window = (int)y;
+        }
+        break;
+    case P_TOKENS_PER_MIN:
+    case P_TOKENS_UNSPENT:
+        if ((err = parse_int(cmd, a1, 1, 1000, &x)) || (err = parse_int(cmd, a2, 1, 10000, &y)))
+            return err;
+        if (y < x)
+            return apr_psprintf(cmd->pool, "%s: the user quota (%ld) cannot be below the "
+                                "session quota (%ld)", cmd->cmd->name, y, x);
+        if (f == P_TOKENS_PER_MIN) {
+            s->tokens_session_min = (int)x;
+            s->tokens_user_min = (int)y;
+        } else {
+            s->tokens_session_unspent = (int)x;
+            s->tokens_user_unspent = (int)y;
+        }
+        break;
+    }
+    return NULL;
 }
 
 static const char *set_basic_http(cmd_parms *cmd, void *dummy, int on)
@@ -249,9 +324,23 @@ const command_rec rf_redfish_cmds[] = {
     INT_DIRECTIVE("RedfishAMTTimeout", I_AMT_TIMEOUT,
                   "Bound on one WS-Man exchange with a device, in milliseconds (default 5000)"),
     INT_DIRECTIVE("RedfishConsentAttempts", I_CONSENT_ATTEMPTS,
-                  "Wrong consent codes accepted per session before refusing (default 3)"),
+                  "Wrong consent codes accepted for the code on a device's screen before refusing (default 3)"),
     INT_DIRECTIVE("RedfishPageSize", I_PAGE_SIZE,
                   "Members per page of the Systems/Managers collections (default 50)"),
+    INT_DIRECTIVE("RedfishLoginConcurrency", I_LOGIN_CONCURRENCY,
+                  "Password checks in flight per process; more logins get 503 at once (default 4)"),
+    INT_DIRECTIVE("RedfishSessionsPerUser", I_SESSIONS_PER_USER,
+                  "Sessions one user may hold; a new login ends that user's oldest (default 8)"),
+    INT_DIRECTIVE("RedfishAdminSessionReserve", I_ADMIN_RESERVE,
+                  "Session slots only Administrators may take (default 2)"),
+    AP_INIT_TAKE2("RedfishLoginFailuresPerUser", set_pair, (void *)P_LOGIN_USER, RSRC_CONF,
+                  "Failed logins allowed per user name per window: n seconds (default 5 60)"),
+    AP_INIT_TAKE2("RedfishLoginFailuresPerClient", set_pair, (void *)P_LOGIN_CLIENT, RSRC_CONF,
+                  "Failed logins allowed per client address per window: n seconds (default 30 60)"),
+    AP_INIT_TAKE2("RedfishTokensPerMinute", set_pair, (void *)P_TOKENS_PER_MIN, RSRC_CONF,
+                  "Redirection tokens issued per minute: per-session per-user (default 30 60)"),
+    AP_INIT_TAKE2("RedfishTokensUnspent", set_pair, (void *)P_TOKENS_UNSPENT, RSRC_CONF,
+                  "Issued, not yet used redirection tokens: per-session per-user (default 8 16)"),
     AP_INIT_FLAG("RedfishAllowBasicOverHTTP", set_basic_http, NULL, RSRC_CONF,
                  "on: accept HTTP Basic credentials and logins over plain HTTP (default off)"),
     AP_INIT_TAKE1("RedfishRelayURL", set_relay_url, NULL, RSRC_CONF,

@@ -14,12 +14,20 @@ typedef struct rf_settings {
     int state_ttl_ms;        /* RedfishStateCacheTTL, milliseconds */
     int amt_timeout_ms;      /* RedfishAMTTimeout, milliseconds */
     int allow_basic_http;    /* RedfishAllowBasicOverHTTP: 0 unset, 1 off, 2 on */
-    int consent_attempts;    /* RedfishConsentAttempts: wrong codes allowed per session */
+    int consent_attempts;    /* RedfishConsentAttempts: wrong codes allowed per code on screen */
     int page_size;           /* RedfishPageSize: members per collection page */
     const char *relay_url;   /* RedfishRelayURL, e.g. wss://host/relay/webrelay.ashx */
     apr_array_header_t *trusted_proxies; /* RedfishTrustedProxy: apr_ipsubnet_t * whose
                                             X-Forwarded-Proto/Host are believed */
     const char *service_uuid;/* RedfishServiceUUID (default: derived from ServerName) */
+    /* quotas and throttles (docs/security-quotas.md), all server-wide */
+    int login_user_limit, login_user_window;     /* RedfishLoginFailuresPerUser n seconds */
+    int login_client_limit, login_client_window; /* RedfishLoginFailuresPerClient n seconds */
+    int login_concurrency;   /* RedfishLoginConcurrency: password checks in flight per process */
+    int sessions_per_user;   /* RedfishSessionsPerUser */
+    int admin_reserve;       /* RedfishAdminSessionReserve: slots only Administrators may take */
+    int tokens_session_min, tokens_user_min;         /* RedfishTokensPerMinute session user */
+    int tokens_session_unspent, tokens_user_unspent; /* RedfishTokensUnspent session user */
 } rf_settings;
 
 /* Defaults and limits (one place, so the README directive reference and the code agree). */
@@ -31,8 +39,13 @@ enum {
     RF_DEF_AMT_TIMEOUT_MS = 5000,
     RF_DEF_CONSENT_ATTEMPTS = 3,
     RF_DEF_PAGE_SIZE = 50,
-    RF_JTI_SLOTS = 1024,
-    RF_LOGINFAIL_SLOTS = 256
+    RF_LOGINFAIL_SLOTS = 4096,
+    RF_DEF_LOGIN_USER_LIMIT = 5, RF_DEF_LOGIN_USER_WINDOW = 60,
+    RF_DEF_LOGIN_CLIENT_LIMIT = 30, RF_DEF_LOGIN_CLIENT_WINDOW = 60,
+    RF_DEF_LOGIN_CONCURRENCY = 4,
+    RF_DEF_SESSIONS_PER_USER = 8, RF_DEF_ADMIN_RESERVE = 2,
+    RF_DEF_TOKENS_SESSION_MIN = 30, RF_DEF_TOKENS_USER_MIN = 60,
+    RF_DEF_TOKENS_SESSION_UNSPENT = 8, RF_DEF_TOKENS_USER_UNSPENT = 16
 };
 
 int rf_cfg_session_timeout(const rf_settings *s);
@@ -42,6 +55,18 @@ int rf_cfg_state_ttl_ms(const rf_settings *s);
 int rf_cfg_amt_timeout_ms(const rf_settings *s);
 int rf_cfg_consent_attempts(const rf_settings *s);
 int rf_cfg_page_size(const rf_settings *s);
+int rf_cfg_login_user_limit(const rf_settings *s);
+int rf_cfg_login_user_window(const rf_settings *s);
+int rf_cfg_login_client_limit(const rf_settings *s);
+int rf_cfg_login_client_window(const rf_settings *s);
+int rf_cfg_login_concurrency(const rf_settings *s);
+int rf_cfg_sessions_per_user(const rf_settings *s);
+/* The reserve actually kept: never all of RedfishMaxSessions. */
+int rf_cfg_admin_reserve(const rf_settings *s);
+int rf_cfg_tokens_session_min(const rf_settings *s);
+int rf_cfg_tokens_user_min(const rf_settings *s);
+int rf_cfg_tokens_session_unspent(const rf_settings *s);
+int rf_cfg_tokens_user_unspent(const rf_settings *s);
 
 /* One RedfishRole line: the role and a compiled authz "require" line. */
 typedef struct rf_role_rule {

@@ -177,14 +177,24 @@ int rf_error(rf_req *q, int status, const char *key, ...)
     return rf_send_errors(q, status, json_pack("[o]", m));
 }
 
-int rf_unavailable(rf_req *q, int retry_after_s)
+static int retry_later(rf_req *q, int status, int retry_after_s)
 {
     char secs[16];
     if (retry_after_s < 1)
         retry_after_s = 1;
     snprintf(secs, sizeof(secs), "%d", retry_after_s);
     apr_table_setn(q->r->headers_out, "Retry-After", apr_pstrdup(q->r->pool, secs));
-    return rf_error(q, HTTP_SERVICE_UNAVAILABLE, "ServiceTemporarilyUnavailable", secs);
+    return rf_error(q, status, "ServiceTemporarilyUnavailable", secs);
+}
+
+int rf_unavailable(rf_req *q, int retry_after_s)
+{
+    return retry_later(q, HTTP_SERVICE_UNAVAILABLE, retry_after_s);
+}
+
+int rf_too_many(rf_req *q, int retry_after_s)
+{
+    return retry_later(q, HTTP_TOO_MANY_REQUESTS, retry_after_s);
 }
 
 apr_status_t rf_json_cleanup(void *o)

@@ -57,6 +57,8 @@ int rf_error(rf_req *q, int status, const char *key, ...);
 
 /* 503 with Retry-After: the device (or store) cannot answer now. */
 int rf_unavailable(rf_req *q, int retry_after_s);
+/* 429 with Retry-After: this caller is over a quota or a throttle (nobody else is). */
+int rf_too_many(rf_req *q, int retry_after_s);
 
 /* Reads a JSON object body of at most RF_MAX_BODY bytes. On failure an error has
  * been sent and the returned code is what the handler must return. */

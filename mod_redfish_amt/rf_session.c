@@ -3,13 +3,24 @@
 #include "rf_session.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "rf_privileges.h"
 #include "rf_store.h"
 #include "rf_token.h"
+
+/* Server-wide, set in post_config (children inherit them); see rf_session_limits. */
+static int per_user_cap, admin_reserve;
+
+void rf_session_limits(int sessions_per_user, int reserve_for_admins)
+{
+    per_user_cap = sessions_per_user;
+    admin_reserve = reserve_for_admins;
+}
 
 static rf_settings_slot *settings_slot(void)
 {
@@ -82,13 +93,23 @@ static int current_timeout(void)
 int rf_session_create(const char *user, int role, const char *origin, int max_sessions,
                       rf_session_info *out, char token_out[RF_SESSION_TOKEN_LEN + 1])
 {
+    return rf_session_create_ex(user, role, origin, max_sessions, out, token_out, NULL);
+}
+
+int rf_session_create_ex(const char *user, int role, const char *origin, int max_sessions,
+                         rf_session_info *out, char token_out[RF_SESSION_TOKEN_LEN + 1],
+                         char evicted[33])
+{
     unsigned char raw[32];
     char id[33];
     rf_session_slot fresh, *free_slot = NULL;
     apr_time_t now = apr_time_now();
-    unsigned n, used = 0;
-    int timeout;
+    unsigned n, used = 0, mine = 0;
+    rf_session_slot *oldest_mine = NULL;
+    int timeout, room;
 
+    if (evicted)
+        evicted[0] = '\0';
     if (strlen(user) >= sizeof(fresh.user) || RAND_bytes(raw, sizeof(raw)) != 1 ||
         rf_random_hex(id, 16) != 0 ||
         rf_b64url_encode(raw, sizeof(raw), token_out, RF_SESSION_TOKEN_LEN + 1) !=
@@ -110,12 +131,31 @@ int rf_session_create(const char *user, int role, const char *origin, int max_se
     n = rf_store_slots(RF_TABLE_SESSIONS);
     for (unsigned i = 0; i < n; i++) {
         rf_session_slot *s = rf_store_slot(RF_TABLE_SESSIONS, i);
-        if (live(s, now, timeout))
+        if (live(s, now, timeout)) {
             used++;
-        else if (s && !free_slot)
+            if (strcasecmp(s->user, user) == 0) {
+                mine++;
+                if (!oldest_mine || s->created < oldest_mine->created)
+                    oldest_mine = s;
+            }
+        } else if (s && !free_slot) {
             free_slot = s;
+        }
     }
-    if (!free_slot || (int)used >= max_sessions) {
+    /* One user never holds more than its share: its oldest session gives way
+     * (through the normal delete, so anything bound to it ends with it). */
+    if (per_user_cap > 0 && (int)mine >= per_user_cap && oldest_mine) {
+        if (evicted)
+            memcpy(evicted, oldest_mine->id, sizeof(oldest_mine->id));
+        memset(oldest_mine, 0, sizeof(*oldest_mine));
+        if (!free_slot)
+            free_slot = oldest_mine;
+        used--;
+    }
+    /* The last admin_reserve slots are for Administrators only, so a flood of
+     * lesser logins never locks the administrators out. */
+    room = max_sessions - (role == RF_ROLE_ADMINISTRATOR ? 0 : admin_reserve);
+    if (!free_slot || (int)used >= room) {
         rf_store_unlock();
         OPENSSL_cleanse(token_out, RF_SESSION_TOKEN_LEN + 1);
         return RF_SESS_FULL;
@@ -212,33 +252,4 @@ int rf_session_list(apr_pool_t *pool, apr_array_header_t **out)
     }
     rf_store_unlock();
     return RF_SESS_OK;
-}
-
-int rf_session_consent_failure(const char *id, int limit, int *remaining)
-{
-    rf_session_slot *s;
-    int rc = RF_SESS_NOT_FOUND;
-    *remaining = 0;
-    if (rf_store_lock() != 0)
-        return RF_SESS_ERROR;
-    if ((s = find_id(id, apr_time_now()))) {
-        if (s->wrong_codes < limit)
-            s->wrong_codes++;
-        *remaining = limit - s->wrong_codes;
-        rc = *remaining > 0 ? RF_SESS_OK : RF_SESS_LOCKED;
-    }
-    rf_store_unlock();
-    return rc;
-}
-
-int rf_session_consent_locked(const char *id, int limit)
-{
-    rf_session_slot *s;
-    int locked = 0;
-    if (rf_store_lock() != 0)
-        return 1; /* fail closed */
-    if ((s = find_id(id, apr_time_now())))
-        locked = s->wrong_codes >= limit;
-    rf_store_unlock();
-    return locked;
 }

@@ -15,7 +15,7 @@ typedef struct rf_session_slot {
     char id[33];
     char user[65];
     int role;
-    int wrong_codes;                /* consent codes rejected for this session */
+    int wrong_codes;                /* unused: wrong consent codes are counted per device now */
     char origin[48];                /* client address at login */
 } rf_session_slot;
 
@@ -44,6 +44,15 @@ int rf_session_timeout_set(int seconds);
 /* Creates a session; token_out receives the X-Auth-Token (the only copy). */
 int rf_session_create(const char *user, int role, const char *origin, int max_sessions,
                       rf_session_info *out, char token_out[RF_SESSION_TOKEN_LEN + 1]);
+/* Same, and evicted (if not NULL) receives the id of the user's oldest session
+ * that gave way to the per-user cap, or "" (see rf_session_limits). */
+int rf_session_create_ex(const char *user, int role, const char *origin, int max_sessions,
+                         rf_session_info *out, char token_out[RF_SESSION_TOKEN_LEN + 1],
+                         char evicted[33]);
+/* post_config: sessions one user may hold (its oldest gives way to a new login;
+ * 0 = no cap) and slots only Administrators may take. */
+void rf_session_limits(int sessions_per_user, int reserve_for_admins);
+
 /* Finds the live session for a token and refreshes its idle timer. */
 int rf_session_by_token(const char *token, rf_session_info *out);
 /* Finds a live session by id (no refresh). */
@@ -51,9 +60,5 @@ int rf_session_by_id(const char *id, rf_session_info *out);
 int rf_session_delete(const char *id);
 /* Live sessions, as rf_session_info, into a new array from pool. */
 int rf_session_list(apr_pool_t *pool, apr_array_header_t **out);
-/* Counts a rejected consent code; RF_SESS_LOCKED once limit is reached
- * (also returned, without counting, when already locked). remaining gets what is left. */
-int rf_session_consent_failure(const char *id, int limit, int *remaining);
-int rf_session_consent_locked(const char *id, int limit);
 
 #endif

@@ -125,7 +125,7 @@ static int login(rf_req *q)
     const char *key;
     json_t *v;
     rf_session_info si;
-    char token[RF_SESSION_TOKEN_LEN + 1];
+    char token[RF_SESSION_TOKEN_LEN + 1], evicted[33];
     char *password;
     int rc, role;
 
@@ -156,16 +156,23 @@ static int login(rf_req *q)
     password = apr_pstrdup(q->r->pool, json_string_value(jpass));
     role = rf_login_check(q, json_string_value(juser), password);
     OPENSSL_cleanse(password, strlen(password));
-    if (role == -2)
-        return rf_unavailable(q, RF_AUTH_SOURCE_RETRY_S);
     if (role < 0)
-        return rf_unauthorized(q);
-    rc = rf_session_create(json_string_value(juser), role, q->r->useragent_ip,
-                           rf_cfg_max_sessions(q->cfg), &si, token);
-    if (rc == RF_SESS_FULL)
+        return rf_login_refused(q, role);
+    rc = rf_session_create_ex(json_string_value(juser), role, q->r->useragent_ip,
+                              rf_cfg_max_sessions(q->cfg), &si, token, evicted);
+    if (rc == RF_SESS_FULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "Redfish login of %s (%s): no session slot "
+                      "left%s", ap_escape_logitem(q->r->pool, json_string_value(juser)),
+                      rf_role_name(role), role == RF_ROLE_ADMINISTRATOR ? "" :
+                      " outside the Administrators' reserve");
         return rf_error(q, HTTP_SERVICE_UNAVAILABLE, "SessionLimitExceeded");
+    }
     if (rc != RF_SESS_OK)
         return rf_unavailable(q, 1);
+    if (evicted[0])
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "Redfish session %.8s... of %s ended: the "
+                      "user is at RedfishSessionsPerUser", evicted,
+                      ap_escape_logitem(q->r->pool, si.user));
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "Redfish session %.8s... created for %s (%s)",
                   si.id, ap_escape_logitem(q->r->pool, si.user), rf_role_name(role));
     apr_table_setn(q->r->headers_out, "X-Auth-Token", apr_pstrdup(q->r->pool, token));

@@ -6,6 +6,7 @@
 #include "apr_strings.h"
 #include "http_log.h"
 
+#include "rf_consent_owner.h"
 #include "rf_store.h"
 
 APLOG_USE_MODULE(redfish_amt);
@@ -43,13 +44,15 @@ static rf_state_slot *slot_for(rf_req *q, const amt_device *d)
 enum claim { CLAIM_TIMEOUT = -1, CLAIM_CACHED = 0, CLAIM_OWNED = 1, CLAIM_FAILED = 2 };
 
 /* Waits until the device is idle and claims it, unless (want_cache) a fresh
- * cached state or a remembered failure can answer instead. */
+ * cached state or a remembered failure can answer instead. A waiter gives up
+ * after one exchange budget (RedfishAMTTimeout), never the holder's whole
+ * refresh: a slow device must not park the workers of everyone who asks. */
 static enum claim claim(rf_req *q, const amt_device *d, int want_cache, amt_state *out,
                         int *failed_rc, amt_state *known)
 {
     apr_time_t ttl = apr_time_from_msec(rf_cfg_state_ttl_ms(q->cfg));
     apr_time_t hold = apr_time_from_msec((apr_int64_t)rf_cfg_amt_timeout_ms(q->cfg) * RF_BUSY_FACTOR);
-    apr_time_t deadline = apr_time_now() + hold + apr_time_from_msec(500);
+    apr_time_t deadline = apr_time_now() + apr_time_from_msec(rf_cfg_amt_timeout_ms(q->cfg));
     for (;;) {
         apr_time_t now = apr_time_now();
         rf_state_slot *s;
@@ -87,8 +90,12 @@ static enum claim claim(rf_req *q, const amt_device *d, int want_cache, amt_stat
             return CLAIM_OWNED;
         }
         rf_store_unlock();
-        if (now >= deadline)
+        if (now >= deadline) {
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, q->r,
+                          "AMT %s: busy with another request for longer than one exchange; 503",
+                          d->system_id);
             return CLAIM_TIMEOUT;
+        }
         apr_sleep(RF_WAIT_STEP);
     }
 }
@@ -107,6 +114,7 @@ static void unclaim(rf_req *q, const amt_device *d, const amt_state *st, int rc,
             s->fetched = now;
             s->failed_until = 0;
             s->refreshes++;
+            rf_consent_owner_follow(s, st);
         } else if (rc != AMT_OK) {
             /* Remember the failure for one TTL: pollers of a dead device then
              * get their 503 at once instead of queueing behind timeouts. */

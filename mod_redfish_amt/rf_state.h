@@ -23,6 +23,11 @@ typedef struct rf_state_slot {
     char failed_why[256];      /* its reason (no secrets), told to clients in the meantime */
     unsigned long refreshes;   /* refreshes done (for tests and benchmarks) */
     amt_state state;
+    /* consent through Redfish (rf_consent_owner.h) */
+    char consent_requester[33];/* session whose request put the code on screen */
+    char consent_owner[33];    /* session whose code AMT accepted */
+    int consent_mode;          /* rf_redir_mode the owner asked for */
+    int consent_wrong_codes;   /* wrong codes for the code on screen, any session */
 } rf_state_slot;
 
 /* The device's state, from the cache or a coalesced refresh. AMT_OK, or an amt_rc.

@@ -9,7 +9,10 @@
 #include <openssl/rand.h>
 
 #include "amt_uuid.h"
+#include "rf_config.h"
+#include "rf_rate.h"
 #include "rf_amt_map.h"
+#include "rf_consent_owner.h"
 #include "rf_session.h"
 #include "rf_state.h"
 #include "rf_store.h"
@@ -45,56 +48,102 @@ int rf_tokens_init(server_rec *s)
     return 0;
 }
 
+static rf_ledger_slot *ledger_slot(void *ctx, unsigned i)
+{
+    (void)ctx;
+    return rf_store_slot(RF_TABLE_JTI, i);
+}
+
+static rf_ledger store_ledger(void)
+{
+    rf_ledger l = {ledger_slot, NULL, rf_store_slots(RF_TABLE_JTI)};
+    return l;
+}
+
+unsigned rf_tokens_table_slots(server_rec *s)
+{
+    const rf_settings *main_cfg = &rf_sconf(s)->redfish;
+    int lifetime = 0;
+    /* RedfishTokenLifetime may differ per vhost: size for the longest. */
+    for (server_rec *v = s; v; v = v->next) {
+        int l = rf_cfg_token_lifetime(&rf_sconf(v)->redfish);
+        if (l > lifetime)
+            lifetime = l;
+    }
+    return rf_ledger_slots_needed((unsigned)rf_cfg_max_sessions(main_cfg),
+                                  (unsigned)rf_cfg_tokens_session_min(main_cfg), (unsigned)lifetime);
+}
+
+/* Records jti for q's session and user if both are within quota. */
+static int record_issue(rf_req *q, const char *jti, const char *user, apr_int64_t exp,
+                        apr_int64_t now, int *retry_s)
+{
+    rf_token_quota quota;
+    rf_ledger l;
+    int rc;
+    quota.session_per_min = (unsigned)rf_cfg_tokens_session_min(q->cfg);
+    quota.session_unspent = (unsigned)rf_cfg_tokens_session_unspent(q->cfg);
+    quota.user_per_min = (unsigned)rf_cfg_tokens_user_min(q->cfg);
+    quota.user_unspent = (unsigned)rf_cfg_tokens_user_unspent(q->cfg);
+    if (rf_store_lock() != 0)
+        return RF_ISSUE_ERROR;
+    l = store_ledger();
+    rc = rf_ledger_issue(&l, jti, q->session_id, user, exp, now, &quota, retry_s);
+    rf_store_unlock();
+    if (rc == RF_LEDGER_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, q->r, "Redfish: token id recorded for %s",
+                      ap_escape_logitem(q->r->pool, q->user));
+        return RF_ISSUE_OK;
+    }
+    ap_log_rerror(APLOG_MARK, rc == RF_LEDGER_FULL ? APLOG_WARNING : APLOG_INFO, 0, q->r,
+                  "Redfish: token refused to %s: %s (retry in %d s)",
+                  ap_escape_logitem(q->r->pool, q->user),
+                  rc == RF_LEDGER_SESSION_OVER ? "session over its token quota"
+                  : rc == RF_LEDGER_USER_OVER  ? "user over its token quota"
+                                               : "token table full",
+                  *retry_s);
+    return RF_ISSUE_QUOTA;
+}
+
 int rf_token_issue(rf_req *q, const char *system_id, const char *mode, char *out, size_t outlen,
-                   apr_int64_t *exp)
+                   apr_int64_t *exp, int *retry_s)
 {
     rf_token_claims c;
+    char folded[RF_RATE_KEY_LEN];
     apr_int64_t now = apr_time_sec(apr_time_now());
+    int rc;
+    *retry_s = 0;
     if (!token_key || !q->session_id[0])
-        return -1;
+        return RF_ISSUE_ERROR;
     memset(&c, 0, sizeof(c));
     snprintf(c.sys, sizeof(c.sys), "%s", system_id);
     snprintf(c.mode, sizeof(c.mode), "%s", mode);
     memcpy(c.sid, q->session_id, sizeof(c.sid));
     snprintf(c.sub, sizeof(c.sub), "%s", q->user);
-    if (rf_random_hex(c.jti, 16) != 0)
-        return -1;
+    if (rf_random_hex(c.jti, 16) != 0 || rf_rate_key(folded, "", q->user) != 0)
+        return RF_ISSUE_ERROR;
     c.iat = now;
     c.exp = now + rf_cfg_token_lifetime(q->cfg);
     *exp = c.exp;
-    return rf_token_sign(token_key, &c, out, outlen) > 0 ? 0 : -1;
+    /* Recorded before it exists: the relay's check then only marks it spent, so
+     * spending can never run out of room. */
+    if ((rc = record_issue(q, c.jti, folded, c.exp, now, retry_s)) != RF_ISSUE_OK)
+        return rc;
+    return rf_token_sign(token_key, &c, out, outlen) > 0 ? RF_ISSUE_OK : RF_ISSUE_ERROR;
 }
 
-/* Records jti as used. 0 when it was new, 1 when seen before, -1 when the table
- * is full of live ids or the store is unavailable (refuse: fail closed). */
-static int consume_jti(const char *jti, apr_int64_t exp, apr_int64_t now)
+/* Marks jti spent. 0 on first use, 1 when spent before or never issued here, -1
+ * when the store is unavailable (refuse: fail closed). */
+static int consume_jti(const char *jti, apr_int64_t now)
 {
-    rf_jti_slot *free_slot = NULL;
-    unsigned n;
-    int rc = -1;
+    rf_ledger l;
+    int rc;
     if (rf_store_lock() != 0)
         return -1;
-    n = rf_store_slots(RF_TABLE_JTI);
-    for (unsigned i = 0; i < n; i++) {
-        rf_jti_slot *s = rf_store_slot(RF_TABLE_JTI, i);
-        if (!s)
-            continue;
-        if (s->exp && s->exp <= now)
-            memset(s, 0, sizeof(*s)); /* that token is dead anyway */
-        if (s->exp && strcmp(s->jti, jti) == 0) {
-            rc = 1;
-            break;
-        }
-        if (!s->exp && !free_slot)
-            free_slot = s;
-    }
-    if (rc != 1 && free_slot) {
-        memcpy(free_slot->jti, jti, sizeof(free_slot->jti));
-        free_slot->exp = exp;
-        rc = 0;
-    }
+    l = store_ledger();
+    rc = rf_ledger_spend(&l, jti, now);
     rf_store_unlock();
-    return rc;
+    return rc == RF_LEDGER_OK ? 0 : 1;
 }
 
 redfish_amt_token_status rf_token_check(request_rec *r, const char *token, const char *system_id,
@@ -138,11 +187,13 @@ redfish_amt_token_status rf_token_check(request_rec *r, const char *token, const
     if (rc != AMT_OK)
         return REDFISH_AMT_TOKEN_UNAVAILABLE;
     if (rf_consent_required(&st, strcmp(mode, "kvm") == 0 ? RF_MODE_KVM : RF_MODE_SOL) &&
-        !rf_consent_granted(&st))
+        (!rf_consent_granted(&st) ||
+         rf_consent_owner_check(&q, d, c.sid, strcmp(mode, "kvm") == 0 ? RF_MODE_KVM : RF_MODE_SOL)
+             != RF_OWNER_OK))
         return REDFISH_AMT_TOKEN_NO_CONSENT;
 
     /* Consume last: a refusal above must not burn the token. */
-    rc = consume_jti(c.jti, c.exp, now);
+    rc = consume_jti(c.jti, now);
     if (rc == 1)
         return REDFISH_AMT_TOKEN_REPLAYED;
     if (rc != 0)

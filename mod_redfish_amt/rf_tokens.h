@@ -7,17 +7,25 @@
 #include "rf_http.h"
 #include "rf_token.h"
 
-typedef struct rf_jti_slot {
-    char jti[33];
-    apr_int64_t exp;   /* seconds; 0 = free */
-} rf_jti_slot;
+#include "rf_token_ledger.h"
+
+/* The shared table of issued token ids (rf_token_ledger.h). */
+typedef rf_ledger_slot rf_jti_slot;
 
 /* post_config: creates (first start) or finds (graceful restart) the key. */
 int rf_tokens_init(server_rec *s);
 
-/* Signs a token for (system, mode) bound to q's session. 0 or -1. */
+enum { RF_ISSUE_OK = 0, RF_ISSUE_ERROR = -1, RF_ISSUE_QUOTA = 1 };
+
+/* Records and signs a token for (system, mode) bound to q's session, within the
+ * session's and the user's quotas. RF_ISSUE_OK; RF_ISSUE_QUOTA when this session
+ * or user is over its quota (*retry_s: seconds until it may ask again);
+ * RF_ISSUE_ERROR otherwise. */
 int rf_token_issue(rf_req *q, const char *system_id, const char *mode, char *out, size_t outlen,
-                   apr_int64_t *exp);
+                   apr_int64_t *exp, int *retry_s);
+
+/* Slots of the token-id table for this configuration. */
+unsigned rf_tokens_table_slots(server_rec *s);
 
 redfish_amt_token_status rf_token_check(request_rec *r, const char *token, const char *system_id,
                                         const char *mode, const char **user);

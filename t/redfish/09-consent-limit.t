@@ -1,6 +1,7 @@
-# Each session gets a limited number of wrong consent codes (RedfishConsentAttempts 2
-# in t/conf/redfish.conf.in, below the device's own lock-out, so the device is never
-# locked for the suites that follow).
+# The code on a device's screen gets a limited number of wrong guesses, whatever the
+# session (RedfishConsentAttempts 2 in t/conf/redfish.conf.in, below the device's own
+# lock-out, so the device is never locked for the suites that follow); only the
+# session that requested the code may submit it.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test ();
@@ -28,20 +29,21 @@ for my $n (1 .. 2) {
 }
 my $calls = $rf->sim_state($CCM)->{wsman_calls};
 ($res, $d) = $rf->post($submit, $op, { ConsentCode => "$code" });
-is($res->code, 429, 'third submission from this session refused, even with the right code');
+is($res->code, 429, 'third submission refused, even with the right code');
 like($res->header('Retry-After') // '', qr/^\d+$/, 'Retry-After');
 is(RedfishClient::error_id($d), 'ServiceTemporarilyUnavailable', 'ServiceTemporarilyUnavailable');
 is($rf->sim_state($CCM)->{wsman_calls}, $calls, 'the device was not asked');
 is($rf->sim_state($CCM)->{optin_state}, 2, 'the code is still on the screen');
 
-# another session has its own budget
+# a new session of the same user gets no fresh budget: the code was not its request
 my $op2 = $rf->login('operator');
 ($res, $d) = $rf->post($submit, $op2, { ConsentCode => "$code" });
-is($res->code, 200, 'a fresh session submits the right code');
+is($res->code, 403, 'a fresh session cannot submit the code another session requested');
+is($rf->sim_state($CCM)->{wsman_calls}, $calls, 'the device was still not asked');
 (undef, $d) = $rf->get("/redfish/v1/Systems/$CCM", $op2);
-is($d->{Oem}{Intel}{UserConsentStatus}, 'Granted', 'Granted');
-($res) = $rf->post($rf->action_path($CCM, 'CancelKVMConsent'), $op2);
-is($res->code, 200, 'consent withdrawn again (clean state for later suites)');
+is($d->{Oem}{Intel}{UserConsentStatus}, 'Requested', 'still Requested');
+($res) = $rf->post($rf->action_path($CCM, 'CancelKVMConsent'), $op);
+is($res->code, 200, 'the requester withdraws it (clean state for later suites)');
 
 # ---- the device's own lock-out: after too many wrong codes AMT refuses StartOptIn
 #      (ReturnValue 3) for a while. Made short (max-failures=1, lockout=4 s) for this

@@ -350,16 +350,9 @@ sub get_token {
     $pw //= 'admin-pw';
     my $json = JSON::PP->new;
     my $res;
-    # one Redfish session per user for the whole test file (sessions are capped)
-    my $tok = $SESSIONS{$user};
-    unless ($tok) {
-        $res = Apache::TestRequest::POST('/redfish/v1/SessionService/Sessions',
-            content => $json->encode({ UserName => $user, Password => $pw }),
-            'Content-Type' => 'application/json');
-        $tok = $res->header('X-Auth-Token');
-        unless ($res->code == 201 && $tok) { $@ = 'login failed: ' . $res->code; return undef }
-        $SESSIONS{$user} = $tok;
-    }
+    # one Redfish session per user for the whole test file (sessions are capped), the
+    # same one redfish_post uses: a consent it obtained belongs to that session
+    my $tok = session_token($user, $pw) or return undef;
     $res = Apache::TestRequest::POST(
         "/redfish/v1/Systems/$system/Actions/Oem/IntelComputerSystem.GenerateRedirectionToken",
         content => $json->encode({ Mode => uc $mode }),
