@@ -57,6 +57,13 @@ static void cmd_state(struct device *d, struct sbuf *o)
                  "sol_bulk=%d\nkvm_bulk=%d\ndown=%d\n",
               k->wsman_latency_ms, k->wsman_max_conn, k->drop_after, k->busy, k->slow_reader,
               k->sol_bulk, k->kvm_bulk, k->down);
+    sb_printf(o, "os_power_saving=%d\nabsent=%s\nfault_http=%d\nempty_400=%d\nstrict_schema=%d\n"
+                 "latency_off=%d\nserver_header=%s\nempty_hostname=%d\nguid=",
+              d->os_power_saving, k->absent, k->fault_http, k->empty_400, k->strict_schema,
+              k->latency_off_ms, k->server_bare ? "AMT" : "full", k->empty_hostname);
+    for (int i = 0; i < 16; i++)
+        sb_printf(o, "%02X", d->guid[i]);
+    sb_puts(o, "\n");
     pthread_mutex_unlock(&d->lock);
 }
 

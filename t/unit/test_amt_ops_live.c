@@ -154,7 +154,7 @@ static void test_acm(apr_pool_t *pool, int port)
     check_state_ok(c, &s, "(first)");
     unsigned long first = amt_client_calls(c);
     printf("# first get_state: %lu exchanges\n", first);
-    ok(first <= 9, "first read costs at most 9 exchanges (got %lu)", first);
+    ok(first <= 10, "first read costs at most 10 exchanges (got %lu)", first);
     is_int(s.control_mode, AMT_MODE_ACM, "ACM");
     ok(s.kvm_available && s.kvm_enabled, "KVM available and enabled");
     ok(s.sol_enabled && s.ider_enabled && s.listener_enabled, "SOL, IDER, listener on");
@@ -166,7 +166,7 @@ static void test_acm(apr_pool_t *pool, int port)
     check_state_ok(c, &s, "(second)");
     unsigned long second = amt_client_calls(c) - first;
     printf("# later get_state: %lu exchanges\n", second);
-    is_int(second, 6, "later reads cost 6 exchanges (identity cached)");
+    is_int(second, 8, "later reads cost 8 exchanges (identity cached; GUID rechecked, OS power saving read)");
     ok(s.identity_valid, "identity marked valid");
     {
         /* A fresh client given the previous result skips the identity Gets. */
@@ -174,7 +174,7 @@ static void test_acm(apr_pool_t *pool, int port)
         amt_state s2;
         int rc = amt_get_state_with(f, &s, &s2, err, sizeof err);
         ok(rc == AMT_OK, "get_state_with on a fresh client");
-        is_int(amt_client_calls(f), 6, "fresh client with known identity: 6 exchanges");
+        is_int(amt_client_calls(f), 8, "fresh client with known identity: 8 exchanges");
         is_str(s2.platform_guid, ID_ACM, "identity carried over");
         is_int(amt_get_state_with(f, &s2, &s2, err, sizeof err), AMT_OK, "known may alias out");
         is_str(s2.platform_guid, ID_ACM, "identity intact when aliased");
