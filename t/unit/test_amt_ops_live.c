@@ -222,6 +222,9 @@ static void test_listener(apr_pool_t *pool, int port)
     check_state_ok(c, &s, "bare device");
     ok(!s.sol_enabled && !s.ider_enabled && s.kvm_enabled && s.listener_enabled,
        "bare device: only KVM, listener on");
+    /* as some real firmware: <HostName></HostName>, and "Server: AMT" without a version */
+    is_str(s.hostname, "", "empty HostName read as empty");
+    is_str(s.fw_version, "", "bare Server header: no firmware version, no error");
     is_int(amt_set_kvm(c, 0, err, sizeof err), AMT_OK, "disable the only feature");
     check_state_ok(c, &s, "after KVM off");
     ok(!s.kvm_enabled && !s.listener_enabled, "listener off with nothing using it");
@@ -400,7 +403,7 @@ int main(void)
     char d1[256], d2[256], d3[256], d4[600], d5[600];
     snprintf(d1, sizeof d1, "id=%s,addr=127.0.1.23,mode=acm,consent=none,user=admin,password=%s,tls=off,wsman-port=0,redir-port=0", ID_ACM, PASS);
     snprintf(d2, sizeof d2, "id=%s,addr=127.0.1.24,mode=ccm,consent=all,user=admin,password=%s,tls=off,wsman-port=0,redir-port=0", ID_CCM, PASS);
-    snprintf(d3, sizeof d3, "id=%s,addr=127.0.1.25,mode=acm,user=admin,password=%s,tls=off,sol=off,ider=off,kvm=on,wsman-port=0,redir-port=0", ID_BARE, PASS);
+    snprintf(d3, sizeof d3, "id=%s,addr=127.0.1.25,mode=acm,user=admin,password=%s,tls=off,sol=off,ider=off,kvm=on,wsman-port=0,redir-port=0,empty-hostname=on,server-header=AMT", ID_BARE, PASS);
     snprintf(d4, sizeof d4, "id=%s,addr=127.0.1.20,mode=acm,user=admin,password=%s,tls=on,cert=%s/server.pem,key=%s/server-key.pem,wsman-port=0,redir-port=0", ID_TLS, PASS, base, base);
     snprintf(d5, sizeof d5, "id=%s,addr=127.0.3.26,mode=acm,user=admin,password=%s,tls=on,cert=%s/server.pem,key=%s/server-key.pem,wsman-port=0,redir-port=0", ID_TLS_NOSAN, PASS, base, base);
     char *argv[20];
