@@ -20,6 +20,7 @@ typedef struct amt_device {
     int tls_pin_set;
     int tls_insecure;                    /* AmtTLSInsecure on: explicit, logged opt-out */
     int tls_legacy;                      /* AmtTLSLegacy on: TLS 1.0/1.1 firmware, logged */
+    int identity_unchecked;              /* AmtIdentityCheck off: explicit, logged opt-out */
     int wsman_port;                      /* 0 = default for the TLS setting */
     int redir_port;                      /* 0 = default for the TLS setting */
     const char *conf_file;               /* where it was declared, for messages */

@@ -27,6 +27,7 @@
 #define URI_SATE AMT_URI_SATE
 #define URI_CHASSIS AMT_URI_CHASSIS
 #define URI_CSP AMT_URI_CSP
+#define URI_IPS_POWER WSMAN_URI_IPS("IPS_PowerManagementService")
 
 /* AMT_RedirectionService.EnabledState: 32768 + bit0 IDER + bit1 SOL (spec §4.2). */
 #define REDIR_BASE 32768u
@@ -36,6 +37,7 @@
 struct amt_client {
     apr_pool_t *pool;
     wsman_client *ws;
+    char expected_id[37];      /* the configured SystemId: what PlatformGUID must say */
     /* Identity is static per device: read once per client (see amt_get_state). */
     int identity_read;
     char model[64];
@@ -64,6 +66,8 @@ const char *amt_rc_name(int rc)
     case AMT_E_RETURN_VALUE: return "AMT_E_RETURN_VALUE";
     case AMT_E_UNSUPPORTED: return "AMT_E_UNSUPPORTED";
     case AMT_E_INVALID: return "AMT_E_INVALID";
+    case AMT_E_IDENTITY: return "AMT_E_IDENTITY";
+    case AMT_E_TRANSIENT: return "AMT_E_TRANSIENT";
     default: return "AMT_E_?";
     }
 }
@@ -102,6 +106,8 @@ amt_client *amt_client_create_err(apr_pool_t *pool, const amt_device *d, long ti
     }
     amt_client *c = apr_pcalloc(pool, sizeof *c);
     c->pool = pool;
+    /* AmtIdentityCheck off leaves it empty: identity_verdict then accepts any GUID */
+    snprintf(c->expected_id, sizeof c->expected_id, "%s", d->identity_unchecked ? "" : d->system_id);
     wsman_http_config cfg = {
         .host = d->host,
         .port = amt_device_wsman_port(d),
@@ -260,6 +266,47 @@ static int read_power_state(amt_client *c, int *power, char *err, size_t errlen)
     return rc;
 }
 
+/* CIM_ComputerSystemPackage.PlatformGUID into c->platform_guid (empty when the
+ * firmware gives none: identity_verdict then fails closed). */
+static int read_platform_guid(amt_client *c, char *err, size_t errlen)
+{
+    wsman_reply r;
+    int rc = get_instance(c, URI_CSP, "CIM_ComputerSystemPackage", &r, err, errlen);
+    c->platform_guid[0] = '\0';
+    if (rc == AMT_OK) {
+        char guid[64];
+        if (wsman_reply_prop(&r, URI_CSP, "CIM_ComputerSystemPackage", "PlatformGUID", guid,
+                             sizeof guid) != 1 ||
+            amt_platform_guid_to_uuid(guid, c->platform_guid) != 0)
+            c->platform_guid[0] = '\0';
+    }
+    wsman_reply_free(&r);
+    return rc == AMT_E_FAULT ? AMT_OK : rc;
+}
+
+/* AMT_OK when c->platform_guid is the configured SystemId, else AMT_E_IDENTITY with
+ * the reason (both GUIDs: neither is a secret) in err. */
+static int identity_verdict(amt_client *c, char *err, size_t errlen)
+{
+    if (!c->expected_id[0])
+        return AMT_OK; /* AmtIdentityCheck off (logged at start-up) */
+    amt_identity v = amt_identity_check(c->platform_guid, c->expected_id);
+    if (v == AMT_ID_MATCH)
+        return AMT_OK;
+    snprintf(err, errlen,
+             "identity %s: the device reports platform GUID %s, configured SystemId is %s",
+             amt_identity_text(v), c->platform_guid[0] ? c->platform_guid : "(none)",
+             c->expected_id);
+    return AMT_E_IDENTITY;
+}
+
+int amt_verify_identity(amt_client *c, char *err, size_t errlen)
+{
+    USE_SCRATCH_IF_NO_ERRBUF(err, errlen);
+    int rc = read_platform_guid(c, err, errlen);
+    return rc == AMT_OK ? identity_verdict(c, err, errlen) : rc;
+}
+
 /* Identity Gets; a fault means "this firmware does not expose it" and leaves the field
  * empty, but transport errors abort so that a later call retries. */
 static int read_identity(amt_client *c, char *err, size_t errlen)
@@ -280,14 +327,23 @@ static int read_identity(amt_client *c, char *err, size_t errlen)
     if (rc != AMT_OK && rc != AMT_E_FAULT)
         return rc;
 
-    rc = get_instance(c, URI_CSP, "CIM_ComputerSystemPackage", &r, err, errlen);
-    if (rc == AMT_OK)
-        amt_reply_platform_guid(&r, c->platform_guid);
-    wsman_reply_free(&r);
-    if (rc != AMT_OK && rc != AMT_E_FAULT)
+    if ((rc = read_platform_guid(c, err, errlen)) != AMT_OK)
         return rc;
     c->identity_read = 1;
     return AMT_OK;
+}
+
+/* IPS_PowerManagementService.OSPowerSavingState; 0 when the class is absent
+ * (DestinationUnreachable: firmware before AMT 10). */
+static int read_os_power_saving(amt_client *c, int *state, char *err, size_t errlen)
+{
+    wsman_reply r;
+    *state = 0;
+    int rc = get_instance(c, URI_IPS_POWER, "IPS_PowerManagementService", &r, err, errlen);
+    if (rc == AMT_OK || rc == AMT_E_FAULT)
+        rc = amt_reply_os_power_saving(&r, state, err, errlen);
+    wsman_reply_free(&r);
+    return rc;
 }
 
 int amt_get_state(amt_client *c, amt_state *out, char *err, size_t errlen)
@@ -325,9 +381,11 @@ int amt_get_state_with(amt_client *c, const amt_state *known, amt_state *out, ch
     amt_fw_from_server_header(wsman_client_server_header(c->ws), out->fw_version,
                               sizeof out->fw_version);
 
-    /* 2. Consent policy and state (step 2). */
+    /* 2. Consent policy and state (step 2). DestinationUnreachable: this platform has
+     * no consent service (as MeshCommander assumes for Standard Manageability), so
+     * consent does not apply; the rest of the state is still read. */
     rc = get_instance(c, URI_OPTIN, "IPS_OptInService", &r, err, errlen);
-    if (rc == AMT_OK)
+    if (rc == AMT_OK || rc == AMT_E_FAULT)
         rc = amt_reply_optin(&r, out, err, errlen);
     wsman_reply_free(&r);
     if (rc != AMT_OK)
@@ -351,8 +409,19 @@ int amt_get_state_with(amt_client *c, const amt_state *known, amt_state *out, ch
     if (rc != AMT_OK)
         return rc;
 
-    /* 6. Identity, once per client. */
-    if (!c->identity_read && (rc = read_identity(c, err, errlen)) != AMT_OK)
+    /* 5b. Modern Standby: PowerState stays 2, only OSPowerSavingState says 3. */
+    if (out->power_state == 2 &&
+        (rc = read_os_power_saving(c, &out->os_power_saving, err, errlen)) != AMT_OK)
+        return rc;
+
+    /* 6. Identity: the static fields once per client, the PlatformGUID every time. */
+    if (!c->identity_read)
+        rc = read_identity(c, err, errlen);
+    else
+        rc = read_platform_guid(c, err, errlen);
+    if (rc == AMT_OK)
+        rc = identity_verdict(c, err, errlen);
+    if (rc != AMT_OK)
         return rc;
     snprintf(out->model, sizeof out->model, "%s", c->model);
     snprintf(out->manufacturer, sizeof out->manufacturer, "%s", c->manufacturer);
@@ -560,6 +629,53 @@ int amt_optin_cancel(amt_client *c, uint32_t *return_value, char *err, size_t er
 
 /* ---- power --------------------------------------------------------------- */
 
+/* A power method whose input is one value then the managed system's EPR, in the
+ * method's schema order (firmware validates it): RequestPowerStateChange and
+ * RequestOSPowerSavingStateChange. Maps ReturnValue != 0 to AMT_E_RETURN_VALUE and an
+ * absent class to AMT_E_UNSUPPORTED. */
+static int power_method(amt_client *c, const char *uri, const char *method, const char *param,
+                        const char *value, uint32_t *return_value, char *err, size_t errlen)
+{
+    char action[256], input[96];
+    snprintf(action, sizeof action, "%s/%s", uri, method);
+    snprintf(input, sizeof input, "%s_INPUT", method);
+    xmlNodePtr body, in;
+    xmlDocPtr req = wsman_client_request(c->ws, action, uri, &body);
+    if (req && (!(in = wsman_add_ns_element(body, uri, input)) ||
+                !wsman_add_child(in, param, value) ||
+                !wsman_add_managed_system_epr(in, "ManagedElement"))) {
+        xmlFreeDoc(req);
+        req = NULL;
+    }
+    wsman_reply r;
+    uint32_t rv = 0;
+    int rc = wsman_client_send(c->ws, req, &r, err, errlen);
+    if (rc == AMT_E_FAULT && amt_reply_fault_is(&r, "DestinationUnreachable")) {
+        snprintf(err, errlen, "the device does not offer %s", method);
+        rc = AMT_E_UNSUPPORTED;
+    } else if (rc == AMT_OK && wsman_reply_return_value(&r, uri, method, &rv) != 0) {
+        snprintf(err, errlen, "%s: reply has no ReturnValue", method);
+        rc = AMT_E_PROTOCOL;
+    }
+    wsman_reply_free(&r);
+    if (rc != AMT_OK)
+        return rc;
+    if (return_value)
+        *return_value = rv;
+    if (rv != 0) {
+        snprintf(err, errlen, "%s returned %u", method, rv);
+        return AMT_E_RETURN_VALUE;
+    }
+    return AMT_OK;
+}
+
+int amt_os_power_saving_wake(amt_client *c, uint32_t *return_value, char *err, size_t errlen)
+{
+    USE_SCRATCH_IF_NO_ERRBUF(err, errlen);
+    return power_method(c, URI_IPS_POWER, "RequestOSPowerSavingStateChange", "OSPowerSavingState",
+                        "2", return_value, err, errlen);
+}
+
 int amt_power_change(amt_client *c, int power_state, uint32_t *return_value, char *err,
                      size_t errlen)
 {
@@ -571,32 +687,6 @@ int amt_power_change(amt_client *c, int power_state, uint32_t *return_value, cha
     }
     char ps[8];
     snprintf(ps, sizeof ps, "%d", power_state);
-    xmlNodePtr body, in;
-    xmlDocPtr req = wsman_client_request(c->ws, URI_POWER_SVC "/RequestPowerStateChange",
-                                         URI_POWER_SVC, &body);
-    if (req && (!(in = wsman_add_ns_element(body, URI_POWER_SVC,
-                                            "RequestPowerStateChange_INPUT")) ||
-                !wsman_add_child(in, "PowerState", ps) ||
-                !wsman_add_managed_system_epr(in, "ManagedElement"))) {
-        xmlFreeDoc(req);
-        req = NULL;
-    }
-    wsman_reply r;
-    uint32_t rv = 0;
-    int rc = wsman_client_send(c->ws, req, &r, err, errlen);
-    if (rc == AMT_OK && wsman_reply_return_value(&r, URI_POWER_SVC, "RequestPowerStateChange",
-                                                 &rv) != 0) {
-        snprintf(err, errlen, "RequestPowerStateChange: reply has no ReturnValue");
-        rc = AMT_E_PROTOCOL;
-    }
-    wsman_reply_free(&r);
-    if (rc != AMT_OK)
-        return rc;
-    if (return_value)
-        *return_value = rv;
-    if (rv != 0) {
-        snprintf(err, errlen, "RequestPowerStateChange returned %u", rv);
-        return AMT_E_RETURN_VALUE;
-    }
-    return AMT_OK;
+    return power_method(c, URI_POWER_SVC, "RequestPowerStateChange", "PowerState", ps,
+                        return_value, err, errlen);
 }

@@ -23,7 +23,9 @@ typedef enum {
     AMT_E_PROTOCOL = -5,      /* unparsable or unexpected reply */
     AMT_E_RETURN_VALUE = -6,  /* method ran but ReturnValue != 0 (see *return_value) */
     AMT_E_UNSUPPORTED = -7,   /* the device lacks the feature (e.g. no KVM SAP) */
-    AMT_E_INVALID = -8        /* bad argument from the caller; nothing was sent */
+    AMT_E_INVALID = -8,       /* bad argument from the caller; nothing was sent */
+    AMT_E_IDENTITY = -9,      /* the device is not the configured machine (PlatformGUID) */
+    AMT_E_TRANSIENT = -10     /* the device answered 400 without a body: try again soon */
 } amt_rc;
 
 /* Process-wide set-up: curl_global_init(CURL_GLOBAL_DEFAULT) and xmlInitParser(). Not
@@ -51,9 +53,13 @@ typedef struct amt_state {
     int sol_enabled;            /* AMT_RedirectionService EnabledState 32770 or 32771 */
     int ider_enabled;           /* 32769 or 32771 */
     int listener_enabled;       /* AMT_RedirectionService.ListenerEnabled */
+    int optin_absent;           /* IPS_OptInService answered DestinationUnreachable */
     uint32_t optin_required;    /* IPS_OptInService.OptInRequired: 0, 1 (KVM), 0xFFFFFFFF (all) */
     amt_optin_state optin_state;
     int power_state;            /* CIM power state: 2 on, 8 off-soft, 4 sleep, 7 hibernate ... */
+    int os_power_saving;        /* IPS_PowerManagementService.OSPowerSavingState: 3 = Modern
+                                 * Standby (PowerState stays 2), 2 = full power; 0 = unknown,
+                                 * class absent (before AMT 10) or host not on */
     char fw_version[32];        /* AMT firmware, e.g. "16.1.27" */
     char model[64];             /* chassis/system model when AMT reports it */
     char manufacturer[64];
@@ -82,10 +88,17 @@ void amt_client_destroy(amt_client *c);
 
 /* Reads every property in amt_state (several WS-Man Gets, in one sequence).
  * Cost: 6 exchanges (AMT_RedirectionService, IPS_OptInService, CIM_KVMRedirectionSAP,
- * AMT_SetupAndConfigurationService Gets + CIM_ServiceAvailableToElement Enumerate/Pull)
- * plus 3 Gets (CIM_Chassis, AMT_GeneralSettings, CIM_ComputerSystemPackage) for the
- * identity fields, which never change on a device: they are read only on the first
- * successful call of a client. fw_version comes from AMT's Server: header (free). */
+ * AMT_SetupAndConfigurationService Gets + CIM_ServiceAvailableToElement Enumerate/Pull),
+ * 1 Get of IPS_PowerManagementService while the host is on (Modern Standby), plus
+ * 3 Gets (CIM_Chassis, AMT_GeneralSettings, CIM_ComputerSystemPackage) for the
+ * identity fields, read only on the first successful call of a client; later calls
+ * read CIM_ComputerSystemPackage again (1 Get), because the PlatformGUID is checked
+ * against the configured SystemId on every read: an address that now leads to another
+ * machine gives AMT_E_IDENTITY (err names the reported GUID). Absent classes
+ * (DestinationUnreachable) degrade their feature only: IPS_OptInService ->
+ * optin_absent 1, CIM_KVMRedirectionSAP -> kvm_available 0, IPS_PowerManagementService
+ * -> os_power_saving 0. fw_version comes from AMT's Server: header (free); a bare
+ * "AMT" header leaves it empty. */
 int amt_get_state(amt_client *c, amt_state *out, char *err, size_t errlen);
 
 /* Same, but when known (a previous result for the same device, e.g. from the shared
@@ -106,6 +119,15 @@ int amt_optin_start(amt_client *c, uint32_t *return_value, char *err, size_t err
 int amt_optin_send_code(amt_client *c, const char *code, uint32_t *return_value, char *err,
                         size_t errlen);
 int amt_optin_cancel(amt_client *c, uint32_t *return_value, char *err, size_t errlen);
+
+/* One Get of CIM_ComputerSystemPackage: AMT_OK when the device's PlatformGUID is the
+ * configured SystemId, else AMT_E_IDENTITY (or a transport error). Callers run it
+ * before anything that changes the device. */
+int amt_verify_identity(amt_client *c, char *err, size_t errlen);
+
+/* IPS_PowerManagementService.RequestOSPowerSavingStateChange(2): wakes a host in
+ * Modern Standby (OSPowerSavingState 3) to full power. */
+int amt_os_power_saving_wake(amt_client *c, uint32_t *return_value, char *err, size_t errlen);
 
 /* CIM_PowerManagementService.RequestPowerStateChange(power_state). */
 int amt_power_change(amt_client *c, int power_state, uint32_t *return_value, char *err,

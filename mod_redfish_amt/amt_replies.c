@@ -64,12 +64,33 @@ void amt_state_set_redirection(amt_state *out, uint32_t es, int listener)
 int amt_reply_optin(wsman_reply *r, amt_state *out, char *err, size_t errlen)
 {
     uint32_t u;
+    if (r->is_fault) {
+        /* No consent service on this platform (Standard Manageability): consent does not
+         * apply, the rest of the state is still read (docs/real-hardware-wsman.md). */
+        if (!amt_reply_fault_is(r, "DestinationUnreachable"))
+            return AMT_E_FAULT;
+        out->optin_absent = 1;
+        return AMT_OK;
+    }
     int rc = prop_u32(r, AMT_URI_OPTIN, "IPS_OptInService", "OptInRequired",
                       &out->optin_required, err, errlen);
     if (rc == AMT_OK)
         rc = prop_u32(r, AMT_URI_OPTIN, "IPS_OptInService", "OptInState", &u, err, errlen);
     if (rc == AMT_OK)
         out->optin_state = (amt_optin_state)u;
+    return rc;
+}
+
+int amt_reply_os_power_saving(wsman_reply *r, int *state, char *err, size_t errlen)
+{
+    uint32_t u;
+    *state = 0;
+    if (r->is_fault)
+        return amt_reply_fault_is(r, "DestinationUnreachable") ? AMT_OK : AMT_E_FAULT;
+    int rc = prop_u32(r, AMT_URI_IPS_POWER, "IPS_PowerManagementService", "OSPowerSavingState",
+                      &u, err, errlen);
+    if (rc == AMT_OK)
+        *state = u <= 0xffff ? (int)u : 0;
     return rc;
 }
 

@@ -23,6 +23,7 @@
 #define AMT_URI_APMS WSMAN_URI_CIM("CIM_AssociatedPowerManagementService")
 #define AMT_URI_CHASSIS WSMAN_URI_CIM("CIM_Chassis")
 #define AMT_URI_CSP WSMAN_URI_CIM("CIM_ComputerSystemPackage")
+#define AMT_URI_IPS_POWER WSMAN_URI_IPS("IPS_PowerManagementService")
 
 /* AMT_RedirectionService Get/Put: EnabledState and ListenerEnabled (both required). */
 int amt_reply_redirection(wsman_reply *r, uint32_t *enabled_state, int *listener, char *err,
@@ -30,8 +31,14 @@ int amt_reply_redirection(wsman_reply *r, uint32_t *enabled_state, int *listener
 /* EnabledState/ListenerEnabled -> out->sol_enabled, ider_enabled, listener_enabled. */
 void amt_state_set_redirection(amt_state *out, uint32_t enabled_state, int listener);
 
-/* IPS_OptInService Get -> out->optin_required, optin_state. */
+/* IPS_OptInService Get -> out->optin_required, optin_state. The DestinationUnreachable
+ * fault (no consent service on this platform) -> out->optin_absent, AMT_OK; any other
+ * fault: AMT_E_FAULT. */
 int amt_reply_optin(wsman_reply *r, amt_state *out, char *err, size_t errlen);
+
+/* IPS_PowerManagementService Get -> OSPowerSavingState (3 = Modern Standby); the
+ * DestinationUnreachable fault (firmware before AMT 10) -> 0, AMT_OK. */
+int amt_reply_os_power_saving(wsman_reply *r, int *state, char *err, size_t errlen);
 
 /* CIM_KVMRedirectionSAP Get -> out->kvm_available/enabled/active. A reply that is the
  * DestinationUnreachable fault means "no KVM on this platform": AMT_OK, kvm_available 0.

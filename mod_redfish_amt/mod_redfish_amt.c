@@ -67,6 +67,12 @@ static void rf_log_tls_weakenings(server_rec *s, const amt_device *d)
                      "AmtDevice %s (%s): TLS certificate verification is DISABLED by "
                      "AmtTLSInsecure (declared at %s line %d)",
                      d->system_id, d->host, d->conf_file, d->conf_line);
+    if (d->identity_unchecked)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "AmtDevice %s (%s): AmtIdentityCheck off: the device's PlatformGUID is not "
+                     "compared with its SystemId, so a re-addressed machine would be acted on "
+                     "(declared at %s line %d)",
+                     d->system_id, d->host, d->conf_file, d->conf_line);
     if (d->tls_legacy)
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      "AmtDevice %s (%s): AmtTLSLegacy on weakens TLS to this device: TLS 1.0/1.1, "

@@ -76,9 +76,17 @@ int rf_h_reset(rf_req *q)
                         "ResetType", action);
     if (rf_power_guard_before(q, d, cim, json_string_value(jt)) != OK)
         return DONE;
+    /* On/ForceOn to a host in Modern Standby: it is already On (CIM 2), so AMT would
+     * refuse power-on; waking the OS is what the caller means. */
+    amt_state st;
+    int wake = cim == 2 && rf_state_get(q, d, &st, 0) == AMT_OK && st.power_state == 2 &&
+               st.os_power_saving == 3;
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, q->r, "AMT %s: %s -> %s", d->system_id,
+                  json_string_value(jt), wake ? "wake from Modern Standby" : "power state change");
     if ((rc = rf_device_acquire(q, d, &c)) != AMT_OK)
         return rf_amt_error(q, d, rc, NULL);
-    rc = amt_power_change(c, cim, &rv, err, sizeof(err));
+    rc = wake ? amt_os_power_saving_wake(c, &rv, err, sizeof(err))
+              : amt_power_change(c, cim, &rv, err, sizeof(err));
     rf_device_release(q, d, c);
     if (rc == AMT_E_RETURN_VALUE && rf_power_guard_refused(q, d, rv, json_string_value(jt)) != OK)
         return DONE;

@@ -33,6 +33,8 @@ const char *rf_control_mode(amt_control_mode m)
 
 const char *rf_consent_status(const amt_state *st, rf_redir_mode mode)
 {
+    if (st->optin_absent)
+        return "NotApplicable"; /* the platform has no consent service at all */
     if (!rf_consent_required(st, mode))
         return "NotRequired";
     switch (st->optin_state) {

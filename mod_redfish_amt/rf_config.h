@@ -50,6 +50,8 @@ const char *rf_device_set_flag(cmd_parms *cmd, void *dummy, int on);
                  "on (default): talk TLS to the device (ports 16993/16995); off: plain 16992/16994"), \
     AP_INIT_FLAG("AmtTLSLegacy", rf_device_set_flag, (void *)"legacy", RSRC_CONF, \
                  "on: allow TLS 1.0/1.1 and old ciphers for AMT 9-11.8 firmware (logged at startup)"), \
+    AP_INIT_FLAG("AmtIdentityCheck", rf_device_set_flag, (void *)"identity", RSRC_CONF, \
+                 "on (default): refuse a device whose PlatformGUID is not its SystemId; off: explicit, logged opt-out"), \
     AP_INIT_FLAG("AmtTLSInsecure", rf_device_set_flag, (void *)"insecure", RSRC_CONF, \
                  "on: do not verify the device's certificate (logged at startup)"),
 

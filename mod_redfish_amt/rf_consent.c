@@ -73,6 +73,10 @@ int rf_consent_action(rf_req *q, const amt_device *d, const char *action, int mo
     rc = rf_state_get(q, d, &st, 1);
     if (rc != AMT_OK)
         return rf_amt_error(q, d, rc, NULL);
+    if (st.optin_absent)
+        return rf_error(q, HTTP_BAD_REQUEST, "ActionNotSupported",
+                        apr_psprintf(q->r->pool, "%s (this system has no user consent service)",
+                                     short_action));
     if (!rf_consent_required(&st, (rf_redir_mode)mode))
         return rf_error(q, HTTP_BAD_REQUEST, "ActionNotSupported",
                         apr_psprintf(q->r->pool,

@@ -194,6 +194,8 @@ const char *rf_device_set_flag(cmd_parms *cmd, void *dummy, int on)
         d->tls = on;
     else if (strcmp(cmd->info, "legacy") == 0)
         d->tls_legacy = on;
+    else if (strcmp(cmd->info, "identity") == 0)
+        d->identity_unchecked = !on;
     else
         d->tls_insecure = on;
     return NULL;

@@ -7,6 +7,7 @@
 #include "http_log.h"
 
 #include "rf_consent_owner.h"
+#include "rf_messages.h"
 #include "rf_store.h"
 
 APLOG_USE_MODULE(redfish_amt);
@@ -115,7 +116,8 @@ static void unclaim(rf_req *q, const amt_device *d, const amt_state *st, int rc,
             s->failed_until = 0;
             s->refreshes++;
             rf_consent_owner_follow(s, st);
-        } else if (rc != AMT_OK) {
+        } else if (rc != AMT_OK && rc != AMT_E_TRANSIENT) {
+            /* (a transient answer is not remembered: the next request asks again) */
             /* Remember the failure for one TTL: pollers of a dead device then
              * get their 503 at once instead of queueing behind timeouts. */
             s->failed_rc = rc;
@@ -127,6 +129,15 @@ static void unclaim(rf_req *q, const amt_device *d, const amt_state *st, int rc,
             s->fetched = 0;
     }
     rf_store_unlock();
+}
+
+/* The address answers, but as another machine (a DHCP lease moved, a placeholder
+ * GUID): an operator must look, and nothing is sent to it but reads. */
+static void log_identity(rf_req *q, const amt_device *d, const char *err)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r,
+                  "AMT %s (%s) is not this system: %s; refusing every change, token and "
+                  "stream for it (check AmtHost)", d->system_id, d->host, err);
 }
 
 int rf_state_get(rf_req *q, const amt_device *d, amt_state *out, int fresh)
@@ -158,7 +169,9 @@ int rf_state_get(rf_req *q, const amt_device *d, amt_state *out, int fresh)
                       d->tls_legacy ? " (AmtTLSLegacy)" : "");
     if (c)
         amt_client_destroy(c);
-    if (rc != AMT_OK)
+    if (rc == AMT_E_IDENTITY)
+        log_identity(q, d, err);
+    else if (rc != AMT_OK)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, q->r, "AMT %s (%s): state refresh failed: %s",
                       d->system_id, d->host, err[0] ? err : "error");
     if (rc != AMT_OK && err[0])
@@ -178,6 +191,20 @@ int rf_device_acquire(rf_req *q, const amt_device *d, amt_client **client)
     if (!*client) {
         unclaim(q, d, NULL, AMT_OK, NULL, 1);
         return AMT_E_PROTOCOL;
+    }
+    /* Whatever comes next changes the device: make sure it is the right machine
+     * first (one Get), even when the cached state is fresh. */
+    char err[256] = "";
+    int rc = amt_verify_identity(*client, err, sizeof(err));
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, q->r, "AMT %s: identity check before a change: %s",
+                  d->system_id, amt_rc_name(rc));
+    if (rc != AMT_OK) {
+        if (rc == AMT_E_IDENTITY)
+            log_identity(q, d, err);
+        amt_client_destroy(*client);
+        *client = NULL;
+        unclaim(q, d, NULL, rc, 1);
+        return rc;
     }
     return AMT_OK;
 }
@@ -205,6 +232,25 @@ static int amt_unavailable(rf_req *q, const char *why)
     return rf_send_errors(q, HTTP_SERVICE_UNAVAILABLE, json_pack("[o]", m));
 }
 
+/* 503 whose message says why: the address leads to another machine. The
+ * ExtendedInfo keeps the Base registry's ServiceTemporarilyUnavailable. */
+static int identity_error(rf_req *q, const amt_device *d)
+{
+    int secs = rf_retry_after(q->cfg);
+    const char *s = apr_itoa(q->r->pool, secs);
+    apr_table_setn(q->r->headers_out, "Retry-After", s);
+    json_t *o = json_pack(
+        "{s:{s:s, s:s, s:[o]}}", "error", "code", RF_BASE_REGISTRY ".ServiceTemporarilyUnavailable",
+        "message",
+        apr_psprintf(q->r->pool,
+                     "Identity mismatch: the AMT device at %s does not report this system's "
+                     "platform GUID (%s); nothing is sent to it until it does (see the error log)",
+                     d->host, d->system_id),
+        "@Message.ExtendedInfo", rf_msg(NULL, "ServiceTemporarilyUnavailable", s));
+    rf_send_json(q, HTTP_SERVICE_UNAVAILABLE, o, 0);
+    return DONE;
+}
+
 int rf_amt_error(rf_req *q, const amt_device *d, int rc, const char *err)
 {
     const char *why = err && *err ? err : apr_table_get(q->r->notes, RF_NOTE_AMT_WHY);
@@ -220,6 +266,11 @@ int rf_amt_error(rf_req *q, const amt_device *d, int rc, const char *err)
         return rf_error(q, HTTP_BAD_GATEWAY, "ResourceAtUriUnauthorized",
                         apr_psprintf(q->r->pool, "/redfish/v1/Managers/%s", d->system_id),
                         "AMT rejected the configured credentials");
+    case AMT_E_TRANSIENT:
+        /* a bodiless 400 from the firmware: nothing happened, asking again works */
+        return rf_unavailable(q, 1);
+    case AMT_E_IDENTITY:
+        return identity_error(q, d);
     case AMT_E_UNSUPPORTED:
         return rf_error(q, HTTP_BAD_REQUEST, "ActionNotSupported", err && *err ? err : "feature");
     default:

@@ -118,6 +118,10 @@ static json_t *system_json(rf_req *q, const amt_device *d, const amt_state *st,
                       rf_console_uri(q, d, "kvm"));
     if (mode)
         json_object_set_new(intel, "ControlMode", json_string(mode));
+    /* Modern Standby keeps the host in S0 (PowerState On) with the OS asleep; only
+     * IPS_PowerManagementService tells. Omitted when unknown. */
+    if (st->os_power_saving == 2 || st->os_power_saving == 3)
+        json_object_set_new(intel, "ModernStandby", json_boolean(st->os_power_saving == 3));
 
     o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "@odata.id", self,
                   "@odata.type", "#ComputerSystem.v1_27_0.ComputerSystem", "Id", d->system_id,

@@ -109,6 +109,13 @@ int wsman_client_send(wsman_client *c, xmlDocPtr req, wsman_reply *reply, char *
         snprintf(err, errlen, "device refused the configured credentials (HTTP 401)");
         return AMT_E_AUTH;
     }
+    /* Seen from 15.0 firmware now and then: 400 with Content-Length 0 and no
+     * Content-Type. Nothing was done; the same request a moment later works. */
+    if (status == 400 && blen == 0) {
+        snprintf(err, errlen, "device answered HTTP 400 without a body to %s (transient)",
+                 short_action(c->action));
+        return AMT_E_TRANSIENT;
+    }
     int soap = starts_with_ci(ctype, "application/soap+xml");
     if (status != 200 && !(status == 400 && soap) && !(status == 500 && soap)) {
         snprintf(err, errlen, "unexpected HTTP status %ld", status);

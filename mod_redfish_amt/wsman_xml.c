@@ -104,6 +104,15 @@ xmlNodePtr wsman_add_put_instance(xmlNodePtr body, const char *ns_uri, const xml
     for (const xmlNode *ch = instance->children; ch; ch = ch->next) {
         if (ch->type != XML_ELEMENT_NODE)
             continue;
+        /* Firmware validates the body against the class's schema sequence, which is the
+         * (alphabetical) order of its Get reply: an override the Get lacked goes where
+         * it sorts, not at the end (docs/real-hardware-wsman.md, strict schema). */
+        for (size_t i = 0; i < n_overrides; i++)
+            if (!used[i] && strcmp(override_names[i], (const char *)ch->name) < 0) {
+                used[i] = 1;
+                if (!wsman_add_child(out, override_names[i], override_values[i]))
+                    return NULL;
+            }
         const char *ov = override_for((const char *)ch->name, override_names, override_values,
                                       n_overrides, used);
         if (ov) {

@@ -66,6 +66,14 @@ struct knobs {
     int rfb_nsecurity;
     int power_redir;          /* power changes other than on/reset/NMI while a redirection
                                  session is open: POWER_REDIR_* (knob power-during-redir) */
+    /* behaviours of real firmware (docs/real-hardware-wsman.md) */
+    char absent[256];         /* '+'-separated classes answered with DestinationUnreachable */
+    int fault_http;           /* HTTP status of SOAP faults: 400 (default) or 500 */
+    int empty_400;            /* every Nth request: 400 with Content-Length 0; 0 = never */
+    bool strict_schema;       /* Put/method bodies: unknown elements or wrong order refused */
+    int latency_off_ms;       /* extra delay per exchange while the host is not on */
+    bool server_bare;         /* Server header just "AMT" (some 11.x builds) */
+    bool empty_hostname;      /* AMT_GeneralSettings HostName/DomainName empty */
 };
 
 /* What the device does with a power-off/cycle requested while a redirection session
@@ -77,6 +85,7 @@ struct device {
     /* identity / config */
     char id[40];              /* UUID string */
     uint8_t guid[16];         /* SMBIOS byte order (as AMT's PlatformGUID) */
+    bool guid_set;            /* guid= given: report that instead of the id */
     char addr[64];
     int mode;                 /* ProvisioningMode: 1 = ACM, 4 = CCM */
     char user[33];
@@ -95,6 +104,7 @@ struct device {
     int kvm_requested;        /* CIM_KVMRedirectionSAP RequestedState */
     uint16_t redir_state;     /* AMT_RedirectionService EnabledState 32768..32771 */
     bool listener;            /* AMT_RedirectionService ListenerEnabled */
+    bool os_power_saving;     /* Modern Standby: OSPowerSavingState 3 while PowerState stays 2 */
     uint32_t optin_required;  /* 0, 1, OPTIN_ALL */
     struct optin optin;
     /* IPS_KVMRedirectionSettingData writable properties */
@@ -125,6 +135,7 @@ struct device {
     struct replay *replay;    /* replay=DIR: recorded replies (replay.c), NULL otherwise */
     unsigned long replay_hits, replay_misses; /* requests answered from / missing in DIR */
     char replay_last_miss[160]; /* short name of the last unrecorded request ("Class/Action") */
+    unsigned long http_requests; /* authenticated WS-Man requests (for empty-400) */
     /* runtime */
     SSL_CTX *ssl;
     int lfd[4];               /* wsman, redir, wsman-tls, redir-tls; -1 if unused */
@@ -161,6 +172,8 @@ struct device *device_new(void);
 int device_parse(struct device *d, const char *spec, char *err, size_t errlen);
 int device_finish(struct device *d, char *err, size_t errlen);
 int knob_set(struct device *d, const char *kv, char *err, size_t errlen);
+int parse_uuid(const char *s, uint8_t out[16]);      /* into PlatformGUID (SMBIOS) byte order */
+bool class_absent(struct device *d, const char *cls); /* caller holds d->lock */
 int config_load(const char *path, char *err, size_t errlen);
 void device_free(struct device *d);
 struct device *device_find(const char *id);

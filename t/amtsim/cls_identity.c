@@ -34,9 +34,10 @@ static int gs_render(struct device *d, int idx, const char *p, struct sbuf *b)
     propb(b, p, "DDNSUpdateByDHCPServerEnabled", true);
     propb(b, p, "DDNSUpdateEnabled", false);
     prop(b, p, "DigestRealm", d->realm);
-    prop(b, p, "DomainName", "sim.test");
+    /* as captured from 15.0 firmware with no host/domain name configured (knob empty-hostname) */
+    prop(b, p, "DomainName", d->knobs.empty_hostname ? "" : "sim.test");
     prop(b, p, "ElementName", "Intel(r) AMT: General Settings");
-    prop(b, p, "HostName", host);
+    prop(b, p, "HostName", d->knobs.empty_hostname ? "" : host);
     prop(b, p, "HostOSFQDN", "");
     propu(b, p, "IdleWakeTimeout", 65535);
     prop(b, p, "InstanceID", "Intel(r) AMT: General Settings");

@@ -122,6 +122,7 @@ static int pms_call(struct wsctx *x)
 
 void power_apply(struct device *d, int ps)
 {
+    d->os_power_saving = false; /* any power change leaves Modern Standby */
     switch (ps) {
     case 2: d->power_state = 2; host_boot(d); break;
     case 5: case 10: case 14: host_boot(d); d->power_state = 2; break; /* cycle / reset: comes back on */
@@ -161,7 +162,9 @@ static int ips_render(struct device *d, int idx, const char *p, struct sbuf *b)
     prop(b, p, "ElementName", "Intel(r) AMT Power Management Service");
     propu(b, p, "EnabledState", 5);
     prop(b, p, "Name", "Intel(r) AMT Power Management Service");
-    propu(b, p, "OSPowerSavingState", d->power_state == 2 ? 2 : 0);
+    /* Modern Standby: the OS sleeps in S0, so CIM PowerState stays 2 and only this
+       says 3 (OS power saving); 2 = full power; 0 = unknown (host not on) */
+    propu(b, p, "OSPowerSavingState", d->power_state != 2 ? 0 : d->os_power_saving ? 3 : 2);
     propu(b, p, "RequestedState", 12);
     prop(b, p, "SystemCreationClassName", "CIM_ComputerSystem");
     prop(b, p, "SystemName", "Intel(r) AMT");
@@ -174,7 +177,13 @@ static int ips_call(struct wsctx *x)
     unsigned long s;
     if (!ws_text(x->input, x->uri, "OSPowerSavingState", v, sizeof v) || ws_uint(v, 65535, &s) || (s != 2 && s != 3))
         return 5;
-    return x->d->power_state == 2 ? 0 : 2;
+    if (x->d->power_state != 2)
+        return 2;
+    if (x->d->os_power_saving != (s == 3)) {
+        x->d->os_power_saving = s == 3; /* 2 wakes the display and the OS */
+        x->d->screen.version++;
+    }
+    return 0;
 }
 
 static const char *const ips_methods[] = { "RequestOSPowerSavingStateChange", NULL };

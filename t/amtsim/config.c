@@ -41,6 +41,8 @@ struct device *device_new(void)
     d->knobs.rfb_security[0] = 1; /* None only */
     d->knobs.rfb_nsecurity = 1;
     d->knobs.power_redir = POWER_REDIR_DEFER; /* the most dangerous field report */
+    d->knobs.fault_http = 400;
+    d->knobs.strict_schema = true; /* real firmware validates bodies against the class schema */
     d->wsman_port = d->redir_port = d->wsman_tls_port = d->redir_tls_port = -1;
     for (int i = 0; i < 4; i++)
         d->lfd[i] = -1;
@@ -57,6 +59,19 @@ void device_free(struct device *d)
     replay_free(d);
     pthread_mutex_destroy(&d->lock);
     free(d);
+}
+
+bool class_absent(struct device *d, const char *cls)
+{
+    size_t n = strlen(cls);
+    for (const char *p = d->knobs.absent; *p;) {
+        const char *end = strchr(p, '+');
+        size_t l = end ? (size_t)(end - p) : strlen(p);
+        if (l == n && !strncmp(p, cls, n))
+            return true;
+        p += l + (end ? 1 : 0);
+    }
+    return false;
 }
 
 struct device *device_find(const char *id)
@@ -163,6 +178,40 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
         for (int i = 0; i < 4; i++)
             if (!strcmp(v, names[i]))
                 kn->power_redir = i, rc = 0;
+    } else if (!strcmp(k, "absent")) {
+        /* CLASS[+CLASS...] (commas separate device keys); "none" clears the list */
+        rc = strlen(v) < sizeof kn->absent && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+") == strlen(v) ? 0 : -1;
+        if (!rc)
+            snprintf(kn->absent, sizeof kn->absent, "%s", strcmp(v, "none") ? v : "");
+    } else if (!strcmp(k, "fault-http")) {
+        rc = parse_long(v, 400, 500, &n) || (n != 400 && n != 500) ? -1 : 0;
+        if (!rc)
+            kn->fault_http = (int)n;
+    } else if (!strcmp(k, "empty-400"))
+        rc = parse_long(v, 0, 1000000, &n), kn->empty_400 = (int)(rc ? kn->empty_400 : n);
+    else if (!strcmp(k, "latency-off"))
+        rc = parse_long(v, 0, 600000, &n), kn->latency_off_ms = (int)(rc ? kn->latency_off_ms : n);
+    else if (!strcmp(k, "server-header")) {
+        rc = !strcmp(v, "AMT") || !strcmp(v, "full") ? 0 : -1;
+        if (!rc)
+            kn->server_bare = !strcmp(v, "AMT");
+    } else if (!strcmp(k, "guid")) {
+        /* the PlatformGUID the device reports (default: its id), e.g. another machine's
+           after a DHCP lease moved, or a placeholder the BIOS left */
+        uint8_t g[16];
+        rc = parse_uuid(v, g);
+        if (!rc)
+            memcpy(d->guid, g, sizeof g), d->guid_set = true;
+    } else if (!strcmp(k, "os-power-saving")) {
+        rc = parse_bool(v, &b);
+        if (!rc)
+            d->os_power_saving = b;
+    } else if (!strcmp(k, "strict-schema") || !strcmp(k, "empty-hostname")) {
+        rc = parse_bool(v, &b);
+        if (!rc) {
+            if (!strcmp(k, "strict-schema")) kn->strict_schema = b;
+            else kn->empty_hostname = b;
+        }
     } else if (!strcmp(k, "plain-auth") && !strcmp(v, "only"))
         kn->plain_auth = kn->plain_only = true, rc = 0;
     else if (!strcmp(k, "busy") || !strcmp(k, "slow-reader") || !strcmp(k, "sol-bulk") ||
@@ -285,7 +334,7 @@ int device_parse(struct device *d, const char *spec, char *err, size_t errlen)
     return rc;
 }
 
-static int parse_uuid(const char *s, uint8_t out[16])
+int parse_uuid(const char *s, uint8_t out[16])
 {
     uint8_t b[16];
     int n = 0;
@@ -313,10 +362,13 @@ int device_finish(struct device *d, char *err, size_t errlen)
         snprintf(err, errlen, "device needs id= and addr=");
         return -1;
     }
-    if (parse_uuid(d->id, d->guid)) {
+    uint8_t idguid[16];
+    if (parse_uuid(d->id, idguid)) {
         snprintf(err, errlen, "id '%s' is not a UUID", d->id);
         return -1;
     }
+    if (!d->guid_set)
+        memcpy(d->guid, idguid, sizeof idguid);
     for (char *p = d->id; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     if (d->mode == 4)

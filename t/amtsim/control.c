@@ -66,6 +66,13 @@ static void cmd_state(struct device *d, struct sbuf *o)
     if (d->replay)
         sb_printf(o, "replay_hits=%lu\nreplay_misses=%lu\nreplay_last_miss=%s\n", d->replay_hits,
                   d->replay_misses, d->replay_last_miss);
+    sb_printf(o, "os_power_saving=%d\nabsent=%s\nfault_http=%d\nempty_400=%d\nstrict_schema=%d\n"
+                 "latency_off=%d\nserver_header=%s\nempty_hostname=%d\nguid=",
+              d->os_power_saving, k->absent, k->fault_http, k->empty_400, k->strict_schema,
+              k->latency_off_ms, k->server_bare ? "AMT" : "full", k->empty_hostname);
+    for (int i = 0; i < 16; i++)
+        sb_printf(o, "%02X", d->guid[i]);
+    sb_puts(o, "\n");
     pthread_mutex_unlock(&d->lock);
 }
 

@@ -219,10 +219,22 @@ static void http_date(char *buf, size_t cap)
     strftime(buf, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
+/* The Server header: AMT's product name and version, or (knob server-header=AMT) just
+ * "AMT", as some AMT 11.x builds send. Caller must not hold d->lock. */
+static void server_name(struct device *d, char *buf, size_t cap)
+{
+    pthread_mutex_lock(&d->lock);
+    if (d->knobs.server_bare)
+        snprintf(buf, cap, "AMT");
+    else
+        snprintf(buf, cap, "Intel(R) Active Management Technology %s", d->fw);
+    pthread_mutex_unlock(&d->lock);
+}
+
 static int send_401(struct conn *c, bool stale)
 {
     struct device *d = c->dev;
-    char nonce[40], date[64];
+    char nonce[40], server[96];
     make_nonce(nonce);
     pthread_mutex_lock(&d->lock);
     snprintf(d->nonces[d->nonce_next], sizeof d->nonces[0], "%s", nonce);
@@ -230,18 +242,19 @@ static int send_401(struct conn *c, bool stale)
     d->nonce_next = (d->nonce_next + 1) % 16;
     d->wsman_401++;
     pthread_mutex_unlock(&d->lock);
-    http_date(date, sizeof date);
+    server_name(d, server, sizeof server);
     static const char body[] =
         "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" >\n<html><head><title>Intel&reg; Active "
         "Management Technology</title></head><body><h2 class=warn>Log on failed. Incorrect user name or password, "
         "or user account temporarily locked.</h2></body></html>\n";
     struct sbuf o;
     sb_init(&o);
-    /* the comma-and-space after the realm, then bare commas, as captured from AMT */
-    sb_printf(&o, "HTTP/1.1 401 Unauthorized\r\nDate: %s\r\nWWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\","
-                  "stale=\"%s\",qop=\"auth\"\r\nContent-Type: text/html\r\nServer: Intel(R) Active Management "
-                  "Technology %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
-              date, d->realm, nonce, stale ? "true" : "false", d->fw, sizeof body - 1, body);
+    /* the comma-and-space after the realm, then bare commas, as captured from AMT;
+       real 401s carry no Date header */
+    sb_printf(&o, "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\","
+                  "stale=\"%s\",qop=\"auth\"\r\nContent-Type: text/html\r\nServer: %s\r\n"
+                  "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+              d->realm, nonce, stale ? "true" : "false", server, sizeof body - 1, body);
     int rc = o.p ? conn_write(c, o.p, o.len) : -1;
     sb_free(&o);
     return rc;
@@ -249,24 +262,37 @@ static int send_401(struct conn *c, bool stale)
 
 static int send_simple(struct conn *c, int code, const char *reason)
 {
-    char m[512];
-    int n = snprintf(m, sizeof m, "HTTP/1.1 %d %s\r\nServer: Intel(R) Active Management Technology %s\r\n"
+    char m[512], server[96];
+    server_name(c->dev, server, sizeof server);
+    int n = snprintf(m, sizeof m, "HTTP/1.1 %d %s\r\nServer: %s\r\n"
                                   "Content-Type: text/html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                     code, reason, c->dev->fw);
+                     code, reason, server);
     return conn_write(c, m, (size_t)n);
+}
+
+/* The bodiless 400 some firmware answers now and then (knob empty-400): no Content-Type,
+ * Content-Length 0, connection kept. */
+static int send_empty_400(struct conn *c)
+{
+    static const char m[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+    return conn_write(c, m, sizeof m - 1);
 }
 
 /* SOAP reply, chunked like AMT: 4-digit upper-case hex sizes, ~0x2FA per chunk. */
 int http_send_soap(struct conn *c, int status, const struct sbuf *body, bool close)
 {
-    char date[64];
+    char date[64], server[96];
     http_date(date, sizeof date);
+    server_name(c->dev, server, sizeof server);
     struct sbuf o;
     sb_init(&o);
-    sb_printf(&o, "HTTP/1.1 %s\r\nDate: %s\r\nServer: Intel(R) Active Management Technology %s\r\n"
-                  "X-Frame-Options: DENY\r\nContent-Type: application/soap+xml; charset=UTF-8\r\n"
+    /* faults sent with 500 (knob fault-http) carry the header as captured from
+       16.1 firmware: no space before charset */
+    sb_printf(&o, "HTTP/1.1 %s\r\nDate: %s\r\nServer: %s\r\n"
+                  "X-Frame-Options: DENY\r\nContent-Type: application/soap+xml;%scharset=UTF-8\r\n"
                   "Transfer-Encoding: chunked\r\n%s\r\n",
-              status == 200 ? "200 OK" : "400 Bad Request", date, c->dev->fw, close ? "Connection: close\r\n" : "");
+              status == 200 ? "200 OK" : status == 500 ? "500 Internal Server Error" : "400 Bad Request", date,
+              server, status == 500 ? "" : " ", close ? "Connection: close\r\n" : "");
     for (size_t off = 0; off < body->len; off += 0x2FA) {
         size_t n = body->len - off < 0x2FA ? body->len - off : 0x2FA;
         sb_printf(&o, "%04zX\r\n", n);
@@ -339,8 +365,21 @@ void http_serve(struct conn *c)
             send_401(c, a < 0);
             goto out; /* AMT closes the connection after a 401 */
         }
+        pthread_mutex_lock(&d->lock);
+        if (d->power_state != 2)
+            latency += d->knobs.latency_off_ms; /* firmware is slow while the host sleeps */
+        int every = d->knobs.empty_400, fault_http = d->knobs.fault_http;
+        bool empty = every > 0 && ++d->http_requests % (unsigned long)every == 0;
+        pthread_mutex_unlock(&d->lock);
         if (latency > 0)
             sleep_ms(latency);
+        if (empty) {
+            free(body);
+            logmsg(d, "wsman: empty 400 (knob empty-400)");
+            if (send_empty_400(c))
+                goto out;
+            continue;
+        }
         if (d->replay) {
             bool close = true;
             int rrc = replay_serve(c, body, blen, &close);
@@ -360,6 +399,8 @@ void http_serve(struct conn *c)
         pthread_mutex_lock(&d->lock);
         d->wsman_calls++;
         pthread_mutex_unlock(&d->lock);
+        if (status == 400)
+            status = fault_http;
         bool close = q.close || status != 200;
         int rc = out.oom ? -1 : http_send_soap(c, status, &out, close);
         sb_free(&out);

@@ -3,7 +3,8 @@
 #    XMLHttpRequest) carries no `WWW-Authenticate: Basic`; other clients keep it;
 #  - a live relay stream shows as KVMStatus/SOLStatus "Active" (mod_amt_relay's
 #    optional amt_relay_active_streams), at once, whatever the caches hold;
-#  - a state refresh reuses the identity read before (6 WS-Man calls, not 9).
+#  - a state refresh reuses the identity read before (8 WS-Man calls, not 10: the
+#    platform GUID is rechecked and OSPowerSavingState read on every refresh).
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test ();
@@ -63,12 +64,12 @@ sleep 2.2;    # RedfishStateCacheTTL 2000 in t/conf/redfish.conf.in
 my $c0 = calls();
 ($res, $d) = $rf->get($path, $tok);
 is($res->code, 200, 'GET after the TTL: a refresh');
-is(calls() - $c0, 6, 'the refresh costs 6 WS-Man calls (identity reused), not 9');
+is(calls() - $c0, 8, 'the refresh costs 8 WS-Man calls (identity reused), not 10');
 ok($d && $d->{UUID}, 'identity still present in the refreshed representation');
 sleep 2.2;
 $c0 = calls();
 ($res) = $rf->get($path, $tok);
-is(calls() - $c0, 6, 'and so does the next one');
+is(calls() - $c0, 8, 'and so does the next one');
 
 # ---- 2. a live relay stream is "Active" ----------------------------------------
 my $intel;

@@ -112,9 +112,9 @@ my $pin = `openssl x509 -in $state/ca/server.pem -outform DER | sha256sum`;
 $pin =~ s/\s.*//s;
 open my $pf, '>', "$state/relay-pin.conf" or die "$state/relay-pin.conf: $!";
 print $pf "<AmtDevice @{[SYS_PIN_BAD]}>\n AmtHost 127.0.0.4\n AmtUser admin\n AmtPassword P\@ssw0rd-tls-3\n",
-          " AmtTLS on\n AmtTLSPin sha256/$pin\n AmtRedirectionPort 17995\n</AmtDevice>\n",
+          " AmtTLS on\n AmtTLSPin sha256/$pin\n AmtRedirectionPort 17995\n AmtIdentityCheck off\n</AmtDevice>\n",
           "<AmtDevice @{[SYS_PIN_OK]}>\n AmtHost 127.0.0.4\n AmtUser admin\n AmtPassword P\@ssw0rd-tls-3\n",
-          " AmtTLS on\n AmtTLSPin sha256/$pin\n</AmtDevice>\n";
+          " AmtTLS on\n AmtTLSPin sha256/$pin\n AmtIdentityCheck off\n</AmtDevice>\n";
 close $pf;
 chmod 0644, "$state/relay-pin.conf";
 my $pidfile = Apache::Test::config()->{vars}{t_logs} . '/httpd.pid';

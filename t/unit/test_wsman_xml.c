@@ -239,6 +239,43 @@ static void test_build_put_echo(void)
     xmlFree(xml);
 }
 
+/* Firmware refuses a Put whose properties are out of the schema order (the Get's,
+ * alphabetical): an override the Get lacked is inserted where it sorts. */
+static void test_build_put_order(void)
+{
+    wsman_reply got;
+    char err[64];
+    /* the Get without ListenerEnabled: that override must land between EnabledState
+       and Name; one sorting first goes first, one sorting last goes last */
+    char *no_listener = strdup(redir_get);
+    char *cut = strstr(no_listener, "   <g:ListenerEnabled>");
+    char *end = strstr(cut, "\n") + 1;
+    memmove(cut, end, strlen(end) + 1);
+    is_int(wsman_reply_parse(&got, no_listener, strlen(no_listener), err, sizeof err), 0,
+           "Get without ListenerEnabled parses");
+    xmlNodePtr inst = wsman_reply_instance(&got, REDIR_URI, "AMT_RedirectionService");
+    xmlNodePtr body;
+    xmlDocPtr doc = wsman_envelope_new(WSMAN_ACTION_PUT, REDIR_URI, "1", &body);
+    const char *names[] = {"Zzz", "ListenerEnabled", "Aaa"};
+    const char *values[] = {"z", "false", "a"};
+    ok(inst && wsman_add_put_instance(body, REDIR_URI, inst, names, values, 3) != NULL,
+       "Put body built");
+    wsman_reply_free(&got);
+    free(no_listener);
+    char order[256] = "";
+    xmlNodePtr put = body ? body->children : NULL;
+    for (xmlNodePtr ch = put ? put->children : NULL; ch; ch = ch->next)
+        if (ch->type == XML_ELEMENT_NODE) {
+            strncat(order, (const char *)ch->name, sizeof order - strlen(order) - 2);
+            strcat(order, " ");
+        }
+    is_str(order,
+           "Aaa CreationClassName ElementName EnabledState ListenerEnabled Name "
+           "SystemCreationClassName SystemName Zzz ",
+           "missing overrides inserted in schema (alphabetical) order");
+    xmlFreeDoc(doc);
+}
+
 static void test_build_power(void)
 {
     const char *svc = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_PowerManagementService";
@@ -393,6 +430,7 @@ int main(void)
     test_build_get();
     test_build_method_and_escape();
     test_build_put_echo();
+    test_build_put_order();
     test_build_power();
     test_parse_replies();
     test_parse_faults();
