@@ -22,6 +22,12 @@ int rf_unauthorized(rf_req *q);
  * Returns the role (>= 0), or -1 for bad credentials / no role, -2 on an internal error. */
 int rf_login_check(rf_req *q, const char *user, const char *password);
 
+/* Asks the providers again about user (no password, no throttling): the role
+ * (>= 0); RF_ROLE_NONE (-1) when no RedfishRole rule grants it any more or, for
+ * the file and dbm providers, when the user is no longer in the file; -2 when a
+ * provider fails. docs/security-model.md, "Revocation". */
+int rf_user_current_role(rf_req *q, const char *user);
+
 /* Failed-login throttling table slot (shared store). */
 typedef struct rf_loginfail_slot {
     char user[65];

@@ -26,6 +26,8 @@ int rf_cfg_state_ttl_ms(const rf_settings *s) { EFFECTIVE(state_ttl_ms, RF_DEF_S
 int rf_cfg_amt_timeout_ms(const rf_settings *s) { EFFECTIVE(amt_timeout_ms, RF_DEF_AMT_TIMEOUT_MS); }
 int rf_cfg_consent_attempts(const rf_settings *s) { EFFECTIVE(consent_attempts, RF_DEF_CONSENT_ATTEMPTS); }
 int rf_cfg_page_size(const rf_settings *s) { EFFECTIVE(page_size, RF_DEF_PAGE_SIZE); }
+int rf_cfg_absolute_timeout(const rf_settings *s) { EFFECTIVE(absolute_timeout, RF_DEF_ABSOLUTE_TIMEOUT); }
+int rf_cfg_user_recheck(const rf_settings *s) { EFFECTIVE(user_recheck, RF_DEF_USER_RECHECK); }
 
 void *rf_create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -83,7 +85,7 @@ static const char *parse_int(cmd_parms *cmd, const char *arg, long min, long max
 }
 
 enum int_field { I_SESSION_TIMEOUT, I_MAX_SESSIONS, I_TOKEN_LIFETIME, I_STATE_TTL, I_AMT_TIMEOUT,
-                 I_CONSENT_ATTEMPTS, I_PAGE_SIZE };
+                 I_CONSENT_ATTEMPTS, I_PAGE_SIZE, I_ABSOLUTE_TIMEOUT, I_USER_RECHECK };
 
 static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -123,6 +125,14 @@ static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
     case I_PAGE_SIZE:
         err = parse_int(cmd, arg, 1, 10000, &v);
         if (!err) s->page_size = (int)v;
+        break;
+    case I_ABSOLUTE_TIMEOUT:
+        err = parse_int(cmd, arg, RF_MIN_SESSION_TIMEOUT, RF_MAX_SESSION_TIMEOUT, &v);
+        if (!err) s->absolute_timeout = (int)v;
+        break;
+    case I_USER_RECHECK:
+        err = parse_int(cmd, arg, 1, RF_MAX_USER_RECHECK, &v);
+        if (!err) s->user_recheck = (int)v;
         break;
     }
     return err;
@@ -252,6 +262,10 @@ const command_rec rf_redfish_cmds[] = {
                   "Wrong consent codes accepted per session before refusing (default 3)"),
     INT_DIRECTIVE("RedfishPageSize", I_PAGE_SIZE,
                   "Members per page of the Systems/Managers collections (default 50)"),
+    INT_DIRECTIVE("RedfishAbsoluteSessionTimeout", I_ABSOLUTE_TIMEOUT,
+                  "Lifetime of Redfish sessions whatever their activity, in seconds (30-86400, default 28800)"),
+    INT_DIRECTIVE("RedfishUserRecheckInterval", I_USER_RECHECK,
+                  "Seconds between asking the providers again about a session's user (1-3600, default 60)"),
     AP_INIT_FLAG("RedfishAllowBasicOverHTTP", set_basic_http, NULL, RSRC_CONF,
                  "on: accept HTTP Basic credentials and logins over plain HTTP (default off)"),
     AP_INIT_TAKE1("RedfishRelayURL", set_relay_url, NULL, RSRC_CONF,

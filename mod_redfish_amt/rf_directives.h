@@ -20,6 +20,9 @@ typedef struct rf_settings {
     apr_array_header_t *trusted_proxies; /* RedfishTrustedProxy: apr_ipsubnet_t * whose
                                             X-Forwarded-Proto/Host are believed */
     const char *service_uuid;/* RedfishServiceUUID (default: derived from ServerName) */
+    int absolute_timeout;    /* RedfishAbsoluteSessionTimeout, seconds (default for
+                                SessionService.AbsoluteSessionTimeout) */
+    int user_recheck;        /* RedfishUserRecheckInterval, seconds */
 } rf_settings;
 
 /* Defaults and limits (one place, so the README directive reference and the code agree). */
@@ -32,7 +35,9 @@ enum {
     RF_DEF_CONSENT_ATTEMPTS = 3,
     RF_DEF_PAGE_SIZE = 50,
     RF_JTI_SLOTS = 1024,
-    RF_LOGINFAIL_SLOTS = 256
+    RF_LOGINFAIL_SLOTS = 256,
+    RF_DEF_ABSOLUTE_TIMEOUT = 28800, /* 8 h; same 30-86400 range as SessionTimeout */
+    RF_DEF_USER_RECHECK = 60, RF_MAX_USER_RECHECK = 3600
 };
 
 int rf_cfg_session_timeout(const rf_settings *s);
@@ -42,6 +47,8 @@ int rf_cfg_state_ttl_ms(const rf_settings *s);
 int rf_cfg_amt_timeout_ms(const rf_settings *s);
 int rf_cfg_consent_attempts(const rf_settings *s);
 int rf_cfg_page_size(const rf_settings *s);
+int rf_cfg_absolute_timeout(const rf_settings *s);
+int rf_cfg_user_recheck(const rf_settings *s);
 
 /* One RedfishRole line: the role and a compiled authz "require" line. */
 typedef struct rf_role_rule {
