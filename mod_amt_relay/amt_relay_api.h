@@ -14,4 +14,9 @@
  * global lock. */
 APR_DECLARE_OPTIONAL_FN(int, amt_relay_active_streams, (const char *system_id, const char *mode));
 
+/* Asks every live stream to system_id in mode ("kvm"/"sol"; NULL: both) to end
+ * (close 1008, AMT session ended politely) within about a second. Returns how many
+ * were asked, or -1 when the table is unavailable. Same locking rule as above. */
+APR_DECLARE_OPTIONAL_FN(int, amt_relay_end_streams, (const char *system_id, const char *mode));
+
 #endif

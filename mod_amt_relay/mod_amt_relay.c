@@ -23,11 +23,15 @@ int relay_status_hook(request_rec *r, int flags);
 /* Bound in post_config; NULL means mod_redfish_amt is not loaded. */
 APR_OPTIONAL_FN_TYPE(redfish_amt_find_device) *relay_find_device;
 APR_OPTIONAL_FN_TYPE(redfish_amt_check_token) *relay_check_token;
+APR_OPTIONAL_FN_TYPE(redfish_amt_sessions_ended) *relay_sessions_ended;
+APR_OPTIONAL_FN_TYPE(redfish_amt_stream_session) *relay_stream_session;
 
 static void relay_optional_fn_retrieve(void)
 {
     relay_find_device = APR_RETRIEVE_OPTIONAL_FN(redfish_amt_find_device);
     relay_check_token = APR_RETRIEVE_OPTIONAL_FN(redfish_amt_check_token);
+    relay_sessions_ended = APR_RETRIEVE_OPTIONAL_FN(redfish_amt_sessions_ended);
+    relay_stream_session = APR_RETRIEVE_OPTIONAL_FN(redfish_amt_stream_session);
 }
 
 /* Exported as an optional function (APR_REGISTER_OPTIONAL_FN uses the name):
@@ -35,6 +39,12 @@ static void relay_optional_fn_retrieve(void)
 static int amt_relay_active_streams(const char *system_id, const char *mode)
 {
     return relay_registry_active(system_id, mode);
+}
+
+/* Exported as an optional function: mod_redfish_amt's EndRedirectionSessions. */
+static int amt_relay_end_streams(const char *system_id, const char *mode)
+{
+    return relay_registry_end(system_id, mode);
 }
 
 static int relay_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
@@ -48,7 +58,7 @@ static int relay_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
        the MPM starts), so bind here too: the functions are registered as soon as
        mod_redfish_amt's register_hooks ran */
     relay_optional_fn_retrieve();
-    if (!relay_find_device || !relay_check_token) {
+    if (!relay_find_device || !relay_check_token || !relay_sessions_ended || !relay_stream_session) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "mod_amt_relay needs mod_redfish_amt: add "
                      "'LoadModule redfish_amt_module .../mod_redfish_amt.so' before mod_amt_relay");
@@ -73,6 +83,7 @@ static void relay_register_hooks(apr_pool_t *p)
     ap_hook_handler(relay_handler, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ap, status_hook, relay_status_hook, NULL, NULL, APR_HOOK_MIDDLE);
     APR_REGISTER_OPTIONAL_FN(amt_relay_active_streams);
+    APR_REGISTER_OPTIONAL_FN(amt_relay_end_streams);
 }
 
 AP_DECLARE_MODULE(amt_relay) = {

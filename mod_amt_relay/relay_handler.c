@@ -139,7 +139,7 @@ int relay_handler(request_rec *r)
     conn_rec *c = r->connection;
     relay_conf *conf;
     apr_table_t *args = NULL;
-    const char *host, *mode, *p2, *h, *key, *user = NULL;
+    const char *host, *mode, *p2, *h, *key, *user = NULL, *session_id = NULL;
     const amt_device *dev;
     char token[TOKEN_MAX], accept[WS_ACCEPT_LEN + 1];
     relay_slot meta, *slot = NULL;
@@ -219,7 +219,7 @@ int relay_handler(request_rec *r)
     }
     if (rs != RELAY_REG_OK && rs != RELAY_REG_BUSY)
         return refuse(r, HTTP_INTERNAL_SERVER_ERROR, "relay stream table unavailable");
-    ts = relay_check_token ? relay_check_token(r, token, dev->system_id, mode, &user)
+    ts = relay_check_token ? relay_check_token(r, token, dev->system_id, mode, &user, &session_id)
                            : REDFISH_AMT_TOKEN_UNAVAILABLE;
     if (ts != REDFISH_AMT_TOKEN_OK)
         return refuse(r, token_http_status(ts), redfish_amt_token_status_text(ts));
@@ -229,6 +229,7 @@ int relay_handler(request_rec *r)
     apr_cpystrn(meta.mode, mode, sizeof(meta.mode));
     apr_cpystrn(meta.dialect, p2 && !strcmp(p2, "2") ? "p2" : "plain", sizeof(meta.dialect));
     apr_cpystrn(meta.user, user ? user : "-", sizeof(meta.user));
+    apr_cpystrn(meta.session_id, session_id ? session_id : "", sizeof(meta.session_id));
     apr_cpystrn(meta.client, r->useragent_ip ? r->useragent_ip : c->client_ip, sizeof(meta.client));
     meta.started = apr_time_now();
     rs = relay_registry_acquire(&meta, conf->max_streams, &slot);

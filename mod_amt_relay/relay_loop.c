@@ -12,6 +12,7 @@
 
 #include "relay_client_health.h"
 #include "relay_glue.h"
+#include "relay_revoke.h"
 #include "relay_server_state.h"
 
 APLOG_USE_MODULE(amt_relay);
@@ -245,6 +246,9 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
     uint64_t next_stop_check = now_ms() + STOP_CHECK_MS;
     const char *pid_file = relay_watched_pid_file(r->pool);
     client_probe probe = { slot ? slot->probe_at : 0, 0, 0, -1, 0 };
+    relay_revoke_watch revoke;
+    int revoked = 0;
+    relay_revoke_init(&revoke, now_ms());
 
     for (;;) {
         apr_pollfd_t pfd[2];
@@ -275,6 +279,13 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
                 ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "relay: the server is stopping, "
                               "ending the stream");
                 relay_pump_shutdown(pump, WS_CLOSE_GOING_AWAY, "server shutting down");
+            }
+        }
+        if (!revoked && !stopping) {
+            const char *why = relay_revoke_check(&revoke, r, slot, now_ms());
+            if (why) {
+                revoked = 1; /* the stream's end line says why (close 1008) */
+                relay_pump_shutdown(pump, WS_CLOSE_POLICY, why);
             }
         }
         if (relay_pump_amt_reconnect_due(pump, now_ms())) {
@@ -350,7 +361,8 @@ void relay_loop_run(request_rec *r, relay_pump *pump, relay_backend *be, relay_s
             timeout = 0; /* TLS bytes already decrypted: poll would not see them */
         timeout = relay_watch_timeout(&watch, timeout, now_ms());
         if (!stopping && timeout > (apr_interval_time_t)STOP_CHECK_MS * 1000)
-            timeout = (apr_interval_time_t)STOP_CHECK_MS * 1000; /* also: notice probes */
+            timeout = (apr_interval_time_t)STOP_CHECK_MS * 1000; /* also: notice probes and
+                                                                    revocations (relay_revoke.h) */
         if (probe.active && timeout > 50000)
             timeout = 50000; /* acknowledgements wake no poll: look at the queue often */
         if (npfd == 0) {

@@ -167,6 +167,7 @@ relay_reg_status relay_registry_acquire(const relay_slot *want, int max_streams,
             s->pid = getpid();
             s->to_amt = s->to_client = 0;
             s->probe_at = s->probe_alive = 0;
+            s->end_asked = 0;
             *slot = s;
         }
     }
@@ -271,23 +272,36 @@ int relay_registry_foreach(relay_registry_visit *fn, void *ctx, apr_pool_t *p)
 typedef struct {
     const char *system_id, *mode;
     int n;
+    int end;
 } active_ctx;
 
+/* Counts the live streams of a->system_id/mode; with a->end, also asks them to end. */
 static apr_status_t active_cb(void *mem, void *data, apr_pool_t *pool)
 {
-    const relay_slot *s = mem;
+    relay_slot *s = mem;
     active_ctx *a = data;
     (void)pool;
     if (s->pid <= 0 || process_gone(s->pid))
         return APR_SUCCESS; /* released, or its process died (count() reclaims it) */
-    if (strcasecmp(s->system_id, a->system_id) == 0 && (!a->mode || strcmp(s->mode, a->mode) == 0))
+    if (strcasecmp(s->system_id, a->system_id) == 0 && (!a->mode || strcmp(s->mode, a->mode) == 0)) {
         a->n++;
+        if (a->end)
+            s->end_asked = 1;
+    }
     return APR_SUCCESS;
 }
 
 int relay_registry_active(const char *system_id, const char *mode)
 {
-    active_ctx a = { system_id, mode, 0 };
+    active_ctx a = { system_id, mode, 0, 0 };
+    if (!system_id || walk_locked(active_cb, &a) != 0)
+        return -1;
+    return a.n;
+}
+
+int relay_registry_end(const char *system_id, const char *mode)
+{
+    active_ctx a = { system_id, mode, 0, 1 };
     if (!system_id || walk_locked(active_cb, &a) != 0)
         return -1;
     return a.n;

@@ -23,6 +23,11 @@ typedef struct relay_slot {
        the device (relay_registry_probe): the request's stamp, and the stamp the
        owner answered "alive" to */
     volatile apr_time_t probe_at, probe_alive;
+    /* revocation (relay_revoke.h): the Redfish session that issued the token, and
+       an administrator's request that the stream end (set under the lock, read by
+       the owner racily once a second) */
+    char session_id[33];
+    volatile int end_asked;
 } relay_slot;
 
 typedef enum {
@@ -52,6 +57,11 @@ int relay_registry_active(const char *system_id, const char *mode);
 apr_time_t relay_registry_probe(const char *system_id, const char *mode);
 typedef enum { RELAY_PROBE_PENDING = 0, RELAY_PROBE_ALIVE, RELAY_PROBE_GONE } relay_probe_state;
 relay_probe_state relay_registry_probe_state(const char *system_id, const char *mode, apr_time_t stamp);
+
+/* Asks every live stream of system_id (any case) in mode (NULL: both) to end:
+ * sets end_asked in their slots. Returns how many, or -1 when the table is
+ * unavailable. Exported as amt_relay_end_streams. */
+int relay_registry_end(const char *system_id, const char *mode);
 
 typedef void relay_registry_visit(const relay_slot *s, void *ctx);
 int relay_registry_foreach(relay_registry_visit *fn, void *ctx, apr_pool_t *p);

@@ -20,6 +20,7 @@
 #include "rf_auth.h"
 #include "rf_config.h"
 #include "rf_handlers.h"
+#include "rf_revoke.h"
 #include "rf_router.h"
 #include "rf_session.h"
 #include "rf_state.h"
@@ -46,9 +47,21 @@ static const amt_device *redfish_amt_find_device(const char *system_id)
 /* Exported as an optional function; rf_tokens.c does the work and fails closed. */
 static redfish_amt_token_status redfish_amt_check_token(request_rec *r, const char *token,
                                                         const char *system_id, const char *mode,
-                                                        const char **user)
+                                                        const char **user, const char **session_id)
 {
-    return rf_token_check(r, token, system_id, mode, user);
+    return rf_token_check(r, token, system_id, mode, user, session_id);
+}
+
+/* Exported for the relay's streams (rf_revoke.c; redfish_amt_api.h for the rules). */
+static apr_uint32_t redfish_amt_sessions_ended(void)
+{
+    return rf_session_ended_generation();
+}
+
+static redfish_amt_session_state redfish_amt_stream_session(request_rec *r, const char *session_id,
+                                                            apr_time_t *recheck_at)
+{
+    return rf_revoke_stream_session(r, session_id, recheck_at);
 }
 
 /* Every TLS setting weaker than the default is said once per start, with where it
@@ -107,6 +120,13 @@ static int rf_post_config_services(apr_pool_t *pconf, server_rec *s, rf_server_c
         return HTTP_INTERNAL_SERVER_ERROR;
     rf_session_settings_init(rf_cfg_session_timeout(&conf->redfish));
     rf_session_limits(rf_cfg_sessions_per_user(&conf->redfish), rf_cfg_admin_reserve(&conf->redfish));
+    rf_session_absolute_init(rf_cfg_absolute_timeout(&conf->redfish));
+    {
+        int dropped = rf_session_drop_invalid();
+        if (dropped)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "mod_redfish_amt: dropped %d damaged "
+                         "session record(s) reloaded across the restart", dropped);
+    }
     if (rf_tokens_init(s) != 0)
         return HTTP_INTERNAL_SERVER_ERROR;
     if (amt_ops_global_init() != AMT_OK) {
@@ -150,6 +170,8 @@ static void rf_register_hooks(apr_pool_t *p)
     ap_hook_handler(rf_handler, NULL, NULL, APR_HOOK_MIDDLE);
     APR_REGISTER_OPTIONAL_FN(redfish_amt_find_device);
     APR_REGISTER_OPTIONAL_FN(redfish_amt_check_token);
+    APR_REGISTER_OPTIONAL_FN(redfish_amt_sessions_ended);
+    APR_REGISTER_OPTIONAL_FN(redfish_amt_stream_session);
 }
 
 AP_DECLARE_MODULE(redfish_amt) = {

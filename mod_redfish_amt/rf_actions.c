@@ -11,6 +11,7 @@
 #include "rf_consent_owner.h"
 #include "rf_patch.h"
 #include "rf_power_guard.h"
+#include "rf_revoke.h"
 #include "rf_state.h"
 #include "rf_tokens.h"
 
@@ -137,6 +138,9 @@ static int generate_token(rf_req *q, const amt_device *d, json_t *body)
     /* The token names the session that asked for it; HTTP Basic has none. */
     if (!q->session_id[0])
         return rf_error(q, HTTP_FORBIDDEN, "NoValidSession");
+    /* a stream outlives many requests: its user is confirmed right now */
+    if ((rc = rf_revoke_recheck(q, 0, 1)) != OK)
+        return rc;
     rc = rf_state_get(q, d, &st, 0);
     if (rc != AMT_OK)
         return rf_amt_error(q, d, rc, NULL);
@@ -189,6 +193,11 @@ int rf_h_oem_action(rf_req *q)
     d = rf_device_param(q, "ComputerSystem");
     if (!d)
         return DONE;
+    if (strcmp(name, "IntelComputerSystem.EndRedirectionSessions") == 0) {
+        if ((rc = rf_action_body(q, &body)) != OK)
+            return rc;
+        return rf_revoke_end_streams_action(q, d, body);
+    }
     if (strcmp(name, "IntelComputerSystem.GenerateRedirectionToken") != 0) {
         size_t i;
         for (i = 0; i < sizeof(consent) / sizeof(consent[0]); i++)

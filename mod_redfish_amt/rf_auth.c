@@ -11,9 +11,11 @@
 #include "mod_auth.h"
 
 #include "rf_privileges.h"
+#include "rf_revoke.h"
 #include "rf_session.h"
 #include "rf_store.h"
 #include "rf_throttle.h"
+#include "rf_token.h"
 
 APLOG_USE_MODULE(redfish_amt);
 
@@ -44,8 +46,9 @@ static authn_status check_password(rf_req *q, const char *user, const char *pass
     return st;
 }
 
-/* The most privileged role whose RedfishRole rule grants the user. */
-static int role_of(rf_req *q, const char *user)
+/* The most privileged role whose RedfishRole rule grants the user. *failed (may
+ * be NULL) is set when a provider could not answer (directory down...). */
+static int role_of(rf_req *q, const char *user, int *failed)
 {
     request_rec *r = q->r;
     const apr_array_header_t *rules = q->dconf->roles;
@@ -58,8 +61,17 @@ static int role_of(rf_req *q, const char *user)
         if (best != RF_ROLE_NONE && rule->role >= best)
             continue;
         apr_table_setn(r->notes, AUTHZ_PROVIDER_NAME_NOTE, rule->provider_name);
-        if (p->check_authorization(r, rule->require_args, rule->parsed) == AUTHZ_GRANTED)
+        switch (p->check_authorization(r, rule->require_args, rule->parsed)) {
+        case AUTHZ_GRANTED:
             best = rule->role;
+            break;
+        case AUTHZ_GENERAL_ERROR:
+            if (failed)
+                *failed = 1;
+            break;
+        default:
+            break;
+        }
         apr_table_unset(r->notes, AUTHZ_PROVIDER_NAME_NOTE);
     }
     r->user = saved_user;
@@ -93,7 +105,7 @@ int rf_login_check(rf_req *q, const char *user, const char *password)
                       ap_escape_logitem(q->r->pool, user));
         return RF_LOGIN_BAD;
     }
-    role = role_of(q, user);
+    role = role_of(q, user, NULL);
     if (role == RF_ROLE_NONE) {
         rf_login_done(q, &ticket, 0);
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, q->r,
@@ -140,7 +152,10 @@ int rf_authenticate(rf_req *q)
     rf_session_info si;
 
     if (token) {
-        int rc = rf_session_by_token(token, &si);
+        unsigned char scope[RF_SCOPE_LEN];
+        int rc;
+        rf_scope_of(q, scope); /* a session is valid only where it was made (M7) */
+        rc = rf_session_by_token_in(token, scope, &si);
         if (rc == RF_SESS_ERROR)
             return rf_unavailable(q, 1);
         if (rc != RF_SESS_OK)
@@ -148,6 +163,8 @@ int rf_authenticate(rf_req *q)
         q->user = apr_pstrdup(r->pool, si.user);
         q->role = si.role;
         memcpy(q->session_id, si.id, sizeof(q->session_id));
+        if ((rc = rf_revoke_recheck(q, si.user_checked, 0)) != OK)
+            return rc;
     } else if (auth && strncasecmp(auth, "Basic ", 6) == 0) {
         const char *b64 = auth + 6;
         char *decoded, *colon;
@@ -181,4 +198,50 @@ int rf_authenticate(rf_req *q)
     q->privs = rf_role_privileges(q->role);
     r->user = (char *)q->user; /* for the access log */
     return OK;
+}
+
+/* Does any file-like provider still list user? A password no one can have makes
+ * mod_authn_file/dbm answer AUTH_USER_NOT_FOUND for an unknown user and
+ * AUTH_DENIED for a known one. Only those two are asked: a failed bind against a
+ * directory could count towards its lockout policy (LDAP users lose access through
+ * their role rules instead). 1 known / not askable, 0 gone, -1 provider error. */
+static int user_still_listed(rf_req *q, const char *user)
+{
+    request_rec *r = q->r;
+    const apr_array_header_t *list = q->dconf->authn;
+    char impossible[49];
+    int asked = 0, found = 0;
+    if (rf_random_hex(impossible, 24) != 0)
+        return -1;
+    for (int i = 0; i < (list->nelts ? list->nelts : 1); i++) {
+        const char *name = list->nelts ? APR_ARRAY_IDX(list, i, rf_authn_entry).name
+                                       : AUTHN_DEFAULT_PROVIDER;
+        const authn_provider *p = list->nelts ? APR_ARRAY_IDX(list, i, rf_authn_entry).provider
+            : ap_lookup_provider(AUTHN_PROVIDER_GROUP, name, AUTHN_PROVIDER_VERSION);
+        authn_status st;
+        if (!p || (strcmp(name, "file") && strcmp(name, "dbm")))
+            return 1;
+        apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE, name);
+        st = p->check_password(r, user, impossible);
+        apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
+        asked++;
+        if (st == AUTH_GENERAL_ERROR)
+            return -1;
+        if (st != AUTH_USER_NOT_FOUND)
+            found = 1;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "Redfish recheck: user '%s' %s in %d provider(s)",
+                  ap_escape_logitem(r->pool, user), found ? "still listed" : "no longer listed", asked);
+    return found;
+}
+
+int rf_user_current_role(rf_req *q, const char *user)
+{
+    int listed = user_still_listed(q, user), failed = 0, role;
+    if (listed < 0)
+        return -2;
+    if (!listed)
+        return RF_ROLE_NONE;
+    role = role_of(q, user, &failed);
+    return role == RF_ROLE_NONE && failed ? -2 : role;
 }

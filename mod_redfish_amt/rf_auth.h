@@ -30,6 +30,12 @@ int rf_login_check(rf_req *q, const char *user, const char *password);
 /* Sends the response for a negative rf_login_check result (401, 429 or 503). */
 int rf_login_refused(rf_req *q, int rc);
 
+/* Asks the providers again about user (no password, no throttling): the role
+ * (>= 0); RF_ROLE_NONE (-1) when no RedfishRole rule grants it any more or, for
+ * the file and dbm providers, when the user is no longer in the file; -2 when a
+ * provider fails. docs/security-model.md, "Revocation". */
+int rf_user_current_role(rf_req *q, const char *user);
+
 /* Failed-login throttling table slot (shared store). */
 typedef rf_rate_slot rf_loginfail_slot;
 

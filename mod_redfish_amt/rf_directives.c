@@ -44,6 +44,8 @@ int rf_cfg_admin_reserve(const rf_settings *s)
     int max = rf_cfg_max_sessions(s);
     return r >= max ? max - 1 : r;
 }
+int rf_cfg_absolute_timeout(const rf_settings *s) { EFFECTIVE(absolute_timeout, RF_DEF_ABSOLUTE_TIMEOUT); }
+int rf_cfg_user_recheck(const rf_settings *s) { EFFECTIVE(user_recheck, RF_DEF_USER_RECHECK); }
 
 void *rf_create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -102,7 +104,7 @@ static const char *parse_int(cmd_parms *cmd, const char *arg, long min, long max
 
 enum int_field { I_SESSION_TIMEOUT, I_MAX_SESSIONS, I_TOKEN_LIFETIME, I_STATE_TTL, I_AMT_TIMEOUT,
                  I_CONSENT_ATTEMPTS, I_PAGE_SIZE, I_LOGIN_CONCURRENCY, I_SESSIONS_PER_USER,
-                 I_ADMIN_RESERVE };
+                 I_ADMIN_RESERVE, I_ABSOLUTE_TIMEOUT, I_USER_RECHECK };
 
 static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -154,6 +156,14 @@ static const char *set_int(cmd_parms *cmd, void *dummy, const char *arg)
     case I_ADMIN_RESERVE:
         err = parse_int(cmd, arg, 0, RF_MAX_MAX_SESSIONS, &v);
         if (!err) s->admin_reserve = v ? (int)v : -1;
+        break;
+    case I_ABSOLUTE_TIMEOUT:
+        err = parse_int(cmd, arg, RF_MIN_SESSION_TIMEOUT, RF_MAX_SESSION_TIMEOUT, &v);
+        if (!err) s->absolute_timeout = (int)v;
+        break;
+    case I_USER_RECHECK:
+        err = parse_int(cmd, arg, 1, RF_MAX_USER_RECHECK, &v);
+        if (!err) s->user_recheck = (int)v;
         break;
     }
     return err;
@@ -341,6 +351,10 @@ const command_rec rf_redfish_cmds[] = {
                   "Redirection tokens issued per minute: per-session per-user (default 30 60)"),
     AP_INIT_TAKE2("RedfishTokensUnspent", set_pair, (void *)P_TOKENS_UNSPENT, RSRC_CONF,
                   "Issued, not yet used redirection tokens: per-session per-user (default 8 16)"),
+    INT_DIRECTIVE("RedfishAbsoluteSessionTimeout", I_ABSOLUTE_TIMEOUT,
+                  "Lifetime of Redfish sessions whatever their activity, in seconds (30-86400, default 28800)"),
+    INT_DIRECTIVE("RedfishUserRecheckInterval", I_USER_RECHECK,
+                  "Seconds between asking the providers again about a session's user (1-3600, default 60)"),
     AP_INIT_FLAG("RedfishAllowBasicOverHTTP", set_basic_http, NULL, RSRC_CONF,
                  "on: accept HTTP Basic credentials and logins over plain HTTP (default off)"),
     AP_INIT_TAKE1("RedfishRelayURL", set_relay_url, NULL, RSRC_CONF,

@@ -28,6 +28,9 @@ typedef struct rf_settings {
     int admin_reserve;       /* RedfishAdminSessionReserve: slots only Administrators may take */
     int tokens_session_min, tokens_user_min;         /* RedfishTokensPerMinute session user */
     int tokens_session_unspent, tokens_user_unspent; /* RedfishTokensUnspent session user */
+    int absolute_timeout;    /* RedfishAbsoluteSessionTimeout, seconds (default for
+                                SessionService.AbsoluteSessionTimeout) */
+    int user_recheck;        /* RedfishUserRecheckInterval, seconds */
 } rf_settings;
 
 /* Defaults and limits (one place, so the README directive reference and the code agree). */
@@ -45,7 +48,9 @@ enum {
     RF_DEF_LOGIN_CONCURRENCY = 4,
     RF_DEF_SESSIONS_PER_USER = 8, RF_DEF_ADMIN_RESERVE = 2,
     RF_DEF_TOKENS_SESSION_MIN = 30, RF_DEF_TOKENS_USER_MIN = 60,
-    RF_DEF_TOKENS_SESSION_UNSPENT = 8, RF_DEF_TOKENS_USER_UNSPENT = 16
+    RF_DEF_TOKENS_SESSION_UNSPENT = 8, RF_DEF_TOKENS_USER_UNSPENT = 16,
+    RF_DEF_ABSOLUTE_TIMEOUT = 28800, /* 8 h; same 30-86400 range as SessionTimeout */
+    RF_DEF_USER_RECHECK = 60, RF_MAX_USER_RECHECK = 3600
 };
 
 int rf_cfg_session_timeout(const rf_settings *s);
@@ -67,6 +72,8 @@ int rf_cfg_tokens_session_min(const rf_settings *s);
 int rf_cfg_tokens_user_min(const rf_settings *s);
 int rf_cfg_tokens_session_unspent(const rf_settings *s);
 int rf_cfg_tokens_user_unspent(const rf_settings *s);
+int rf_cfg_absolute_timeout(const rf_settings *s);
+int rf_cfg_user_recheck(const rf_settings *s);
 
 /* One RedfishRole line: the role and a compiled authz "require" line. */
 typedef struct rf_role_rule {

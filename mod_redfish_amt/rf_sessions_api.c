@@ -12,6 +12,7 @@
 #include "rf_auth.h"
 #include "rf_patch.h"
 #include "rf_privileges.h"
+#include "rf_revoke.h"
 #include "rf_session.h"
 
 APLOG_USE_MODULE(redfish_amt);
@@ -20,24 +21,41 @@ APLOG_USE_MODULE(redfish_amt);
 
 static json_t *session_service(void)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:i, s:{s:s}, s:{s:s, s:s}}", "@odata.id",
-                     "/redfish/v1/SessionService", "@odata.type",
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:b, s:{s:s}, s:{s:s, s:s}}",
+                     "@odata.id", "/redfish/v1/SessionService", "@odata.type",
                      "#SessionService.v1_2_0.SessionService", "Id", "SessionService", "Name",
                      "Session Service", "ServiceEnabled", 1, "SessionTimeout",
-                     rf_session_timeout_get(), "Sessions", "@odata.id", SESSIONS, "Status",
-                     "State", "Enabled", "Health", "OK");
+                     rf_session_timeout_get(), "AbsoluteSessionTimeout", rf_session_absolute_get(),
+                     "AbsoluteSessionTimeoutEnabled", 1, "Sessions", "@odata.id", SESSIONS,
+                     "Status", "State", "Enabled", "Health", "OK");
+}
+
+/* One writable integer of SessionService (SessionTimeout, AbsoluteSessionTimeout):
+ * its value into *out, or a message into msgs. */
+static void patch_seconds(rf_req *q, json_t *msgs, const char *key, json_t *v, json_int_t *out)
+{
+    const char *ptr = apr_psprintf(q->r->pool, "#/%s", key);
+    if (!json_is_integer(v))
+        json_array_append_new(msgs, rf_msg(ptr, "PropertyValueTypeError", rf_json_text(q, v), key));
+    else if (json_integer_value(v) < RF_MIN_SESSION_TIMEOUT ||
+             json_integer_value(v) > RF_MAX_SESSION_TIMEOUT)
+        json_array_append_new(msgs, rf_msg(ptr, "PropertyValueOutOfRange", rf_json_text(q, v), key));
+    else
+        *out = json_integer_value(v);
 }
 
 int rf_h_session_service(rf_req *q)
 {
     json_t *body, *msgs;
-    json_int_t timeout = -1;
+    json_int_t timeout = -1, absolute = -1;
     int rc;
 
     if (q->r->method_number == M_GET)
         return rf_send_json(q, HTTP_OK, session_service(), 1);
 
-    /* PATCH: only SessionTimeout is writable; validate everything first. */
+    /* PATCH: SessionTimeout and AbsoluteSessionTimeout are writable (the absolute
+       lifetime cannot be switched off: AbsoluteSessionTimeoutEnabled stays true);
+       validate everything first. */
     if ((rc = rf_read_json_object(q, &body)) != OK)
         return rc;
     if ((rc = rf_check_if_match(q, session_service())) != OK)
@@ -48,15 +66,9 @@ int rf_h_session_service(rf_req *q)
         json_t *v;
         json_object_foreach(body, key, v) {
             if (strcmp(key, "SessionTimeout") == 0) {
-                if (!json_is_integer(v))
-                    json_array_append_new(msgs, rf_msg("#/SessionTimeout", "PropertyValueTypeError",
-                                                       rf_json_text(q, v), "SessionTimeout"));
-                else if (json_integer_value(v) < RF_MIN_SESSION_TIMEOUT ||
-                         json_integer_value(v) > RF_MAX_SESSION_TIMEOUT)
-                    json_array_append_new(msgs, rf_msg("#/SessionTimeout", "PropertyValueOutOfRange",
-                                                       rf_json_text(q, v), "SessionTimeout"));
-                else
-                    timeout = json_integer_value(v);
+                patch_seconds(q, msgs, key, v, &timeout);
+            } else if (strcmp(key, "AbsoluteSessionTimeout") == 0) {
+                patch_seconds(q, msgs, key, v, &absolute);
             } else {
                 json_t *cur = session_service();
                 rf_patch_reject(q, msgs, key, json_object_get(cur, key) != NULL);
@@ -67,10 +79,14 @@ int rf_h_session_service(rf_req *q)
     if (json_array_size(msgs))
         return rf_send_errors(q, HTTP_BAD_REQUEST, msgs);
     json_decref(msgs);
-    if (timeout < 0)
+    if (timeout < 0 && absolute < 0)
         return rf_error(q, HTTP_BAD_REQUEST, "NoOperation");
-    if (rf_session_timeout_set((int)timeout) != RF_SESS_OK)
+    if ((timeout >= 0 && rf_session_timeout_set((int)timeout) != RF_SESS_OK) ||
+        (absolute >= 0 && rf_session_absolute_set((int)absolute) != RF_SESS_OK))
         return rf_unavailable(q, 1);
+    if (absolute >= 0)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "Redfish AbsoluteSessionTimeout set to %d s by %s",
+                      (int)absolute, ap_escape_logitem(q->r->pool, q->user));
     return rf_send_json(q, HTTP_OK, session_service(), 1);
 }
 
@@ -167,8 +183,16 @@ static int login(rf_req *q)
                       " outside the Administrators' reserve");
         return rf_error(q, HTTP_SERVICE_UNAVAILABLE, "SessionLimitExceeded");
     }
-    if (rc != RF_SESS_OK)
+    if (rc == RF_SESS_OK) {
+        /* valid only on this virtual host and auth configuration (M7) */
+        unsigned char scope[RF_SCOPE_LEN];
+        rf_scope_of(q, scope);
+        rc = rf_session_set_scope(si.id, scope);
+    }
+    if (rc != RF_SESS_OK) {
+        OPENSSL_cleanse(token, sizeof(token));
         return rf_unavailable(q, 1);
+    }
     if (evicted[0])
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "Redfish session %.8s... of %s ended: the "
                       "user is at RedfishSessionsPerUser", evicted,

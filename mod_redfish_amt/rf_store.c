@@ -1,7 +1,11 @@
 /* Shared store over ap_slotmem "shm" + one ap_global_mutex (see rf_store.h). */
 #include "rf_store.h"
 
+#include <string.h>
+
 #include "ap_provider.h"
+#include "apr_strings.h"
+#include "http_config.h"
 #include "ap_slotmem.h"
 #include "http_log.h"
 #include "http_main.h"
@@ -15,13 +19,54 @@ APLOG_USE_MODULE(redfish_amt);
 
 static const char *const table_names[RF_TABLE_COUNT] = {
     "redfish-settings", "redfish-sessions", "redfish-jti", "redfish-state", "redfish-loginfail"};
-/* The state cache and login throttling are worth nothing after a restart. */
+/* mod_slotmem_shm carries a table across a restart only through its persist file
+ * (written when the configuration is unloaded, read back when it is created
+ * again), so sessions and spent token ids are PERSIST tables; but they must
+ * survive only a restart, never a full stop (docs/security-model.md, "What
+ * persists across restarts"): at a fresh start they are wiped, and once loaded
+ * their file is removed, so that it exists only while httpd restarts or is
+ * stopped, and nothing read from it outlives a stop. The state cache and login
+ * throttling are worth nothing after a restart. */
 static const int table_persist[RF_TABLE_COUNT] = {1, 1, 1, 0, 0};
+static const int table_restart_only[RF_TABLE_COUNT] = {0, 1, 1, 0, 0};
 
 static const ap_slotmem_provider_t *provider;
 static ap_slotmem_instance_t *tables[RF_TABLE_COUNT];
 static unsigned table_slots[RF_TABLE_COUNT];
 static apr_global_mutex_t *store_mutex;
+
+#define RF_STORE_RETAINED "mod_redfish_amt/store-started"
+
+/* Is this the first configuration since the parent process started (a start,
+ * not a restart)? Retained data lives as long as the parent does. */
+static int fresh_start(void)
+{
+    int *started = ap_retained_data_get(RF_STORE_RETAINED);
+    if (started && *started)
+        return 0;
+    if (!started)
+        started = ap_retained_data_create(RF_STORE_RETAINED, sizeof(*started));
+    *started = 1;
+    return 1;
+}
+
+/* A restart-only table just created: empty it at a fresh start, and remove the
+ * file it was (maybe) loaded from. */
+static void restart_only_loaded(apr_pool_t *pconf, server_rec *s, int i, int fresh)
+{
+    const char *file = ap_runtime_dir_relative(
+        pconf, apr_pstrcat(pconf, "slotmem-shm-", table_names[i], ".shm.persist", NULL));
+    if (fresh) {
+        for (unsigned k = 0; k < table_slots[i]; k++) {
+            void *ptr = NULL;
+            if (provider->dptr(tables[i], k, &ptr) == APR_SUCCESS && ptr)
+                memset(ptr, 0, provider->slot_size(tables[i]));
+        }
+    }
+    if (file && apr_file_remove(file, pconf) == APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_TRACE1, 0, s, "mod_redfish_amt: %s %s and removed its file",
+                     fresh ? "started: emptied" : "restarted: reloaded", table_names[i]);
+}
 
 void rf_store_pre_config(apr_pool_t *pconf)
 {
@@ -38,6 +83,7 @@ void rf_store_pre_config(apr_pool_t *pconf)
 apr_status_t rf_store_post_config(apr_pool_t *pconf, server_rec *s, const rf_store_sizes *sz)
 {
     apr_status_t rv;
+    int fresh = fresh_start();
     provider = ap_lookup_provider(AP_SLOTMEM_PROVIDER_GROUP, "shm", AP_SLOTMEM_PROVIDER_VERSION);
     if (!provider) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
@@ -60,6 +106,8 @@ apr_status_t rf_store_post_config(apr_pool_t *pconf, server_rec *s, const rf_sto
             return rv;
         }
         table_slots[i] = n;
+        if (table_restart_only[i])
+            restart_only_loaded(pconf, s, i, fresh);
     }
     return APR_SUCCESS;
 }

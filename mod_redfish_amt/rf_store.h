@@ -1,8 +1,8 @@
 /* The shared store: fixed-size slot tables in shared memory, one global mutex.
  *
  * Backed by ap_slotmem "shm" (apache-idioms §1): it behaves the same under
- * prefork, worker and event, and the PERSIST tables survive a graceful restart
- * (and also stop/start, so every slot carries its own expiry). Callers see only
+ * prefork, worker and event. Which tables are also saved across a full stop is
+ * decided in rf_store.c (table_persist); every slot carries its own expiry. Callers see only
  * tables of slots; a distributed backend can replace this file later.
  *
  * Rules: rf_store_slot() pointers are valid only between rf_store_lock() and

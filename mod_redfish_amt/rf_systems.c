@@ -39,13 +39,14 @@ static json_t *oem_actions(rf_req *q, const char *self)
     static const char *const names[] = {"RequestKVMConsent", "SubmitKVMConsentCode",
                                         "CancelKVMConsent", "RequestSOLConsent",
                                         "SubmitSOLConsentCode", "CancelSOLConsent",
-                                        "GenerateRedirectionToken"};
+                                        "GenerateRedirectionToken", "EndRedirectionSessions"};
     json_t *oem = json_object();
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         json_t *a = json_pack("{s:s}", "target",
                               apr_psprintf(q->r->pool, "%s/Actions/Oem/IntelComputerSystem.%s",
                                            self, names[i]));
-        if (strcmp(names[i], "GenerateRedirectionToken") == 0)
+        if (strcmp(names[i], "GenerateRedirectionToken") == 0 ||
+            strcmp(names[i], "EndRedirectionSessions") == 0)
             json_object_set_new(a, "Mode@Redfish.AllowableValues", json_pack("[s,s]", "KVM", "SOL"));
         json_object_set_new(oem, apr_psprintf(q->r->pool, "#IntelComputerSystem.%s", names[i]), a);
     }

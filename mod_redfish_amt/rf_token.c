@@ -135,7 +135,7 @@ static int claims_valid(const rf_token_claims *c)
 {
     return printable(c->sys, 36) && strlen(c->sys) == 36 &&
            (strcmp(c->mode, "kvm") == 0 || strcmp(c->mode, "sol") == 0) &&
-           is_hex(c->sid, 32) && is_hex(c->jti, 32) && printable(c->sub, 64) &&
+           is_hex(c->sid, 32) && is_hex(c->jti, 32) && is_hex(c->iss, 32) && printable(c->sub, 64) &&
            c->iat > 0 && c->exp > c->iat;
 }
 
@@ -150,9 +150,9 @@ int rf_token_sign(const unsigned char key[RF_TOKEN_KEY_LEN], const rf_token_clai
 
     if (!claims_valid(c))
         return -1;
-    o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "aud", RF_TOKEN_AUDIENCE,
-                  "sys", c->sys, "mode", c->mode, "sid", c->sid, "sub", c->sub, "jti", c->jti,
-                  "iat", (json_int_t)c->iat, "exp", (json_int_t)c->exp);
+    o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "aud", RF_TOKEN_AUDIENCE,
+                  "iss", c->iss, "sys", c->sys, "mode", c->mode, "sid", c->sid, "sub", c->sub,
+                  "jti", c->jti, "iat", (json_int_t)c->iat, "exp", (json_int_t)c->exp);
     if (!o)
         return -1;
     payload = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
@@ -245,7 +245,8 @@ rf_token_result rf_token_verify(const unsigned char key[RF_TOKEN_KEY_LEN], const
               copy_str(o, "sid", tmp.sid, sizeof(tmp.sid)) ||
               copy_str(o, "sub", tmp.sub, sizeof(tmp.sub)) ||
               copy_str(o, "jti", tmp.jti, sizeof(tmp.jti)) || copy_int(o, "iat", &tmp.iat) ||
-              copy_int(o, "exp", &tmp.exp) || json_object_size(o) != 8 || !claims_valid(&tmp);
+              copy_int(o, "exp", &tmp.exp) || copy_str(o, "iss", tmp.iss, sizeof(tmp.iss)) ||
+              json_object_size(o) != 9 || !claims_valid(&tmp);
     }
     json_decref(o);
     if (bad)

@@ -4,7 +4,9 @@
  * to a system, a mode and the Redfish session that asked for it, carries a unique
  * id (jti) that the relay accepts once, and expires quickly. The signing key is
  * dedicated to these tokens (nothing else is ever signed with it), and the
- * audience claim "amt-relay" keeps any other JWT from being mistaken for one. */
+ * audience claim "amt-relay" keeps any other JWT from being mistaken for one. The
+ * issuer claim names the virtual host that issued it: a relay on another virtual
+ * host (another auth configuration) refuses it. */
 #ifndef RF_TOKEN_H
 #define RF_TOKEN_H
 
@@ -23,6 +25,7 @@ typedef struct rf_token_claims {
     char jti[33];   /* unique id, 128 random bits in hex */
     int64_t iat;    /* issued at, seconds since the epoch */
     int64_t exp;    /* expiry, seconds since the epoch */
+    char iss[33];   /* issuer: the virtual host that issued it (rf_scope.h), hex */
 } rf_token_claims;
 
 typedef enum {

@@ -13,6 +13,7 @@
 #include "rf_rate.h"
 #include "rf_amt_map.h"
 #include "rf_consent_owner.h"
+#include "rf_revoke.h"
 #include "rf_session.h"
 #include "rf_state.h"
 #include "rf_store.h"
@@ -120,6 +121,7 @@ int rf_token_issue(rf_req *q, const char *system_id, const char *mode, char *out
     snprintf(c.mode, sizeof(c.mode), "%s", mode);
     memcpy(c.sid, q->session_id, sizeof(c.sid));
     snprintf(c.sub, sizeof(c.sub), "%s", q->user);
+    rf_vhost_issuer(q->r->server, c.iss);
     if (rf_random_hex(c.jti, 16) != 0 || rf_rate_key(folded, "", q->user) != 0)
         return RF_ISSUE_ERROR;
     c.iat = now;
@@ -147,8 +149,10 @@ static int consume_jti(const char *jti, apr_int64_t now)
 }
 
 redfish_amt_token_status rf_token_check(request_rec *r, const char *token, const char *system_id,
-                                        const char *mode, const char **user)
+                                        const char *mode, const char **user,
+                                        const char **session_id)
 {
+    char issuer[33];
     rf_token_claims c;
     rf_token_result tr;
     char canon[37];
@@ -161,6 +165,8 @@ redfish_amt_token_status rf_token_check(request_rec *r, const char *token, const
 
     if (user)
         *user = NULL;
+    if (session_id)
+        *session_id = NULL;
     if (!token_key || !r)
         return REDFISH_AMT_TOKEN_UNAVAILABLE;
     tr = rf_token_verify(token_key, token, now, &c);
@@ -172,6 +178,13 @@ redfish_amt_token_status rf_token_check(request_rec *r, const char *token, const
         return REDFISH_AMT_TOKEN_WRONG_SYSTEM;
     if (!mode || strcmp(mode, c.mode) != 0)
         return REDFISH_AMT_TOKEN_WRONG_MODE;
+    /* a token is good only on the virtual host that issued it (its auth config) */
+    rf_vhost_issuer(r->server, issuer);
+    if (strcmp(issuer, c.iss) != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "redirection token of another virtual host "
+                      "(issuer %.8s..., this one %.8s...)", c.iss, issuer);
+        return REDFISH_AMT_TOKEN_WRONG_ISSUER;
+    }
     rc = rf_session_by_id(c.sid, &si);
     if (rc == RF_SESS_ERROR)
         return REDFISH_AMT_TOKEN_UNAVAILABLE;
@@ -200,5 +213,7 @@ redfish_amt_token_status rf_token_check(request_rec *r, const char *token, const
         return REDFISH_AMT_TOKEN_UNAVAILABLE;
     if (user)
         *user = apr_pstrdup(r->pool, c.sub);
+    if (session_id)
+        *session_id = apr_pstrdup(r->pool, c.sid);
     return REDFISH_AMT_TOKEN_OK;
 }

@@ -28,6 +28,7 @@ int rf_token_issue(rf_req *q, const char *system_id, const char *mode, char *out
 unsigned rf_tokens_table_slots(server_rec *s);
 
 redfish_amt_token_status rf_token_check(request_rec *r, const char *token, const char *system_id,
-                                        const char *mode, const char **user);
+                                        const char *mode, const char **user,
+                                        const char **session_id);
 
 #endif

@@ -67,6 +67,7 @@ static void check_claims(const rf_token_claims *c)
     CHECK(strcmp(c->mode, "kvm") == 0 || strcmp(c->mode, "sol") == 0);
     CHECK(is_lower_hex(c->sid, 32));
     CHECK(is_lower_hex(c->jti, 32));
+    CHECK(is_lower_hex(c->iss, 32));
     CHECK(memchr(c->sub, 0, sizeof c->sub) && printable(c->sub, 64));
     CHECK(c->iat > 0 && c->exp > c->iat);
 }
@@ -75,7 +76,7 @@ static int same_claims(const rf_token_claims *a, const rf_token_claims *b)
 {
     return strcmp(a->sys, b->sys) == 0 && strcmp(a->mode, b->mode) == 0 &&
            strcmp(a->sid, b->sid) == 0 && strcmp(a->sub, b->sub) == 0 &&
-           strcmp(a->jti, b->jti) == 0 && a->iat == b->iat && a->exp == b->exp;
+           strcmp(a->jti, b->jti) == 0 && strcmp(a->iss, b->iss) == 0 && a->iat == b->iat && a->exp == b->exp;
 }
 
 static int accepted(rf_token_result r)
@@ -174,6 +175,11 @@ static void sanitised_claims(const uint8_t *p, size_t left, rf_token_claims *c)
         c->jti[2 * i] = HEX[b[i] >> 4];
         c->jti[2 * i + 1] = HEX[b[i] & 15];
     }
+    take(&p, &left, b, 16);
+    for (int i = 0; i < 16; i++) {
+        c->iss[2 * i] = HEX[b[i] >> 4];
+        c->iss[2 * i + 1] = HEX[b[i] & 15];
+    }
     uint64_t iat = 0, delta = 0;
     take(&p, &left, b, 8);
     for (int i = 0; i < 8; i++)
@@ -201,18 +207,19 @@ static void sanitised_claims(const uint8_t *p, size_t left, rf_token_claims *c)
 /* Raw claims: fields separated by '\n', copied unchecked (bounded); signing may refuse. */
 static void raw_claims(const uint8_t *p, size_t left, rf_token_claims *c)
 {
-    char *fields[5];
-    size_t caps[5];
+    char *fields[6];
+    size_t caps[6];
     memset(c, 0, sizeof *c);
     fields[0] = c->sys, caps[0] = sizeof c->sys;
     fields[1] = c->mode, caps[1] = sizeof c->mode;
     fields[2] = c->sid, caps[2] = sizeof c->sid;
     fields[3] = c->sub, caps[3] = sizeof c->sub;
     fields[4] = c->jti, caps[4] = sizeof c->jti;
+    fields[5] = c->iss, caps[5] = sizeof c->iss;
     int f = 0;
     size_t o = 0;
     size_t i = 1;
-    for (; i < left && f < 5; i++) {
+    for (; i < left && f < 6; i++) {
         if (p[i] == '\n') {
             f++;
             o = 0;

@@ -17,6 +17,7 @@ static rf_token_claims sample(void)
     strcpy(c.sid, "00112233445566778899aabbccddeeff");
     strcpy(c.sub, "operator");
     strcpy(c.jti, "ffeeddccbbaa99887766554433221100");
+    strcpy(c.iss, "aabbccddeeff00112233445566778899");
     c.iat = 1000000;
     c.exp = 1000060;
     return c;
@@ -54,6 +55,7 @@ int main(void)
     is_str(got.mode, "kvm", "mode claim round-trips");
     is_str(got.sid, c.sid, "sid claim round-trips");
     is_str(got.jti, c.jti, "jti claim round-trips");
+    is_str(got.iss, c.iss, "iss claim round-trips");
     is_str(got.sub, "operator", "sub claim round-trips");
     is_int(got.exp, 1000060, "exp round-trips");
 
@@ -89,7 +91,7 @@ tamper_done:
     /* alg confusion: "none" with empty signature, HS512 header, "None" casing, signed correctly */
     {
         const char *payload =
-            "{\"aud\":\"amt-relay\",\"exp\":1000060,\"iat\":1000000,\"jti\":"
+            "{\"aud\":\"amt-relay\",\"exp\":1000060,\"iat\":1000000,\"iss\":\"aabbccddeeff00112233445566778899\",\"jti\":"
             "\"ffeeddccbbaa99887766554433221100\",\"mode\":\"kvm\",\"sid\":"
             "\"00112233445566778899aabbccddeeff\",\"sub\":\"x\",\"sys\":"
             "\"8c3f1e52-0000-4000-8000-000000000001\"}";
@@ -108,29 +110,43 @@ tamper_done:
         is_int(rf_token_verify(key, bad, 1000010, &got), RF_TOKEN_VALID, "forge helper is sound");
         /* a correctly signed token of another audience (e.g. some REST JWT) */
         forge("{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
-              "{\"aud\":\"redfish\",\"exp\":1000060,\"iat\":1000000,\"jti\":"
+              "{\"aud\":\"redfish\",\"exp\":1000060,\"iat\":1000000,\"iss\":\"aabbccddeeff00112233445566778899\",\"jti\":"
               "\"ffeeddccbbaa99887766554433221100\",\"mode\":\"kvm\",\"sid\":"
               "\"00112233445566778899aabbccddeeff\",\"sub\":\"x\",\"sys\":"
               "\"8c3f1e52-0000-4000-8000-000000000001\"}", key, bad, sizeof(bad));
         is_int(rf_token_verify(key, bad, 1000010, &got), RF_TOKEN_BAD, "other audience refused");
         /* signed, but a claim of the wrong type / missing / extra / bad mode */
         forge("{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
-              "{\"aud\":\"amt-relay\",\"exp\":\"1000060\",\"iat\":1000000,\"jti\":"
+              "{\"aud\":\"amt-relay\",\"exp\":\"1000060\",\"iat\":1000000,\"iss\":\"aabbccddeeff00112233445566778899\",\"jti\":"
               "\"ffeeddccbbaa99887766554433221100\",\"mode\":\"kvm\",\"sid\":"
               "\"00112233445566778899aabbccddeeff\",\"sub\":\"x\",\"sys\":"
               "\"8c3f1e52-0000-4000-8000-000000000001\"}", key, bad, sizeof(bad));
         is_int(rf_token_verify(key, bad, 1000010, &got), RF_TOKEN_BAD, "string exp refused");
         forge("{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
-              "{\"aud\":\"amt-relay\",\"exp\":1000060,\"iat\":1000000,\"jti\":"
+              "{\"aud\":\"amt-relay\",\"exp\":1000060,\"iat\":1000000,\"iss\":\"aabbccddeeff00112233445566778899\",\"jti\":"
               "\"ffeeddccbbaa99887766554433221100\",\"mode\":\"ider\",\"sid\":"
               "\"00112233445566778899aabbccddeeff\",\"sub\":\"x\",\"sys\":"
               "\"8c3f1e52-0000-4000-8000-000000000001\"}", key, bad, sizeof(bad));
         is_int(rf_token_verify(key, bad, 1000010, &got), RF_TOKEN_BAD, "unknown mode refused");
         forge("{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
-              "{\"aud\":\"amt-relay\",\"exp\":1000060,\"iat\":1000000,\"jti\":"
+              "{\"aud\":\"amt-relay\",\"exp\":1000060,\"iat\":1000000,\"iss\":\"aabbccddeeff00112233445566778899\",\"jti\":"
               "\"ffeeddccbbaa99887766554433221100\",\"mode\":\"kvm\",\"sid\":"
               "\"00112233445566778899aabbccddeeff\",\"sub\":\"x\"}", key, bad, sizeof(bad));
         is_int(rf_token_verify(key, bad, 1000010, &got), RF_TOKEN_BAD, "missing sys refused");
+        /* the issuer is required, and only in the form we issue (lower-case hex) */
+        forge("{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
+              "{\"aud\":\"amt-relay\",\"exp\":1000060,\"iat\":1000000,\"jti\":"
+              "\"ffeeddccbbaa99887766554433221100\",\"mode\":\"kvm\",\"sid\":"
+              "\"00112233445566778899aabbccddeeff\",\"sub\":\"x\",\"sys\":"
+              "\"8c3f1e52-0000-4000-8000-000000000001\"}", key, bad, sizeof(bad));
+        is_int(rf_token_verify(key, bad, 1000010, &got), RF_TOKEN_BAD, "missing iss refused");
+        forge("{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
+              "{\"aud\":\"amt-relay\",\"exp\":1000060,\"iat\":1000000,\"iss\":"
+              "\"AABBCCDDEEFF00112233445566778899\",\"jti\":"
+              "\"ffeeddccbbaa99887766554433221100\",\"mode\":\"kvm\",\"sid\":"
+              "\"00112233445566778899aabbccddeeff\",\"sub\":\"x\",\"sys\":"
+              "\"8c3f1e52-0000-4000-8000-000000000001\"}", key, bad, sizeof(bad));
+        is_int(rf_token_verify(key, bad, 1000010, &got), RF_TOKEN_BAD, "upper-case iss refused");
         forge("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", "[1,2,3]", key, bad, sizeof(bad));
         is_int(rf_token_verify(key, bad, 1000010, &got), RF_TOKEN_BAD, "non-object payload refused");
     }
@@ -149,6 +165,9 @@ tamper_done:
     c = sample();
     strcpy(c.mode, "x");
     is_int(rf_token_sign(key, &c, tok, sizeof(tok)), -1, "sign refuses unknown mode");
+    c = sample();
+    c.iss[0] = '\0';
+    is_int(rf_token_sign(key, &c, tok, sizeof(tok)), -1, "sign refuses a token without issuer");
     c = sample();
     c.exp = c.iat;
     is_int(rf_token_sign(key, &c, tok, sizeof(tok)), -1, "sign refuses exp <= iat");
