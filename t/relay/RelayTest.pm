@@ -308,7 +308,7 @@ sub private_httpd {
         "ErrorLog $dir/error_log\nLogLevel warn amt_relay:info\nMutex file:$dir\nDefaultRuntimeDir $dir\n",
         $user, "TypesConfig /dev/null\n",
         "<IfModule mpm_event_module>\n StartServers 1\n ServerLimit 2\n ThreadsPerChild 16\n MaxRequestWorkers 32\n</IfModule>\n",
-        "RedfishTokenLifetime 60\nRedfishAMTTimeout 2000\n",
+        "RedfishTokenLifetime 60\nRedfishAMTTimeout 2000\nRedfishAllowLoginOverHTTP on\n",
         "<Location /redfish>\n SetHandler redfish-amt\n RedfishAuthProvider file\n",
         " AuthUserFile $tconf/redfish.htpasswd\n AuthGroupFile $tconf/redfish.groups\n",
         " RedfishRole Administrator \"group admins\"\n RedfishRole Operator \"group operators\"\n",
