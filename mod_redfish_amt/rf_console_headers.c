@@ -33,7 +33,9 @@ static const struct { const char *name, *value; } console_headers[] = {
 static void set_console_headers(request_rec *r)
 {
     const rf_dir_conf *d = ap_get_module_config(r->per_dir_config, &redfish_amt_module);
-    if (!d || d->console_headers != 2)
+    /* a subrequest's headers are merged into its parent's by mod_dir's fast
+       redirect: the parent sets them once */
+    if (!d || d->console_headers != 2 || r->main)
         return;
     ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "Redfish: console headers on %s", r->uri);
     for (size_t i = 0; i < sizeof(console_headers) / sizeof(console_headers[0]); i++)
