@@ -168,6 +168,7 @@ static void rf_register_hooks(apr_pool_t *p)
     ap_hook_child_init(rf_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_optional_fn_retrieve(rf_systems_bind_relay, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(rf_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    rf_console_headers_register(p);
     APR_REGISTER_OPTIONAL_FN(redfish_amt_find_device);
     APR_REGISTER_OPTIONAL_FN(redfish_amt_check_token);
     APR_REGISTER_OPTIONAL_FN(redfish_amt_sessions_ended);

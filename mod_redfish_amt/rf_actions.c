@@ -21,7 +21,12 @@ int rf_action_body(rf_req *q, json_t **body)
 {
     const char *cl = apr_table_get(q->r->headers_in, "Content-Length");
     const char *te = apr_table_get(q->r->headers_in, "Transfer-Encoding");
-    /* Parameterless actions may be POSTed without a body. */
+    int rc;
+    /* Parameterless actions may be POSTed without a body, but never without
+     * saying JSON: a browser can send an empty text/plain or form POST to
+     * another site without asking it first (the router checks this too). */
+    if ((rc = rf_require_json_content_type(q)) != OK)
+        return rc;
     if ((!cl || strcmp(cl, "0") == 0) && !te) {
         *body = json_object();
         apr_pool_cleanup_register(q->r->pool, *body, rf_json_cleanup, apr_pool_cleanup_null);

@@ -10,6 +10,7 @@
 #include "http_log.h"
 #include "mod_auth.h"
 
+#include "rf_browser_policy.h"
 #include "rf_privileges.h"
 #include "rf_revoke.h"
 #include "rf_session.h"
@@ -139,7 +140,12 @@ int rf_unauthorized(rf_req *q)
      * request says it comes from a script (as bmcweb does), keep it for
      * everyone else (redfishtool, curl --anyauth... rely on it). */
     const char *xrw = apr_table_get(q->r->headers_in, "X-Requested-With");
-    if (!xrw || strcasecmp(xrw, "XMLHttpRequest") != 0)
+    /* Nor to a browser navigating to the API (Accept: text/html): a password
+     * typed into that dialog is cached and sent by the browser on its own,
+     * which is what cross-site forgery feeds on (docs/security-browsers.md). */
+    if (rf_browser_navigation(apr_table_get(q->r->headers_in, "Accept")))
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, q->r, "Redfish: no Basic challenge to a browser page load");
+    else if (!xrw || strcasecmp(xrw, "XMLHttpRequest") != 0)
         apr_table_setn(q->r->err_headers_out, "WWW-Authenticate", "Basic realm=\"Redfish\"");
     return rf_error(q, HTTP_UNAUTHORIZED, "NoValidSession");
 }
@@ -169,7 +175,7 @@ int rf_authenticate(rf_req *q)
         const char *b64 = auth + 6;
         char *decoded, *colon;
         int len, role;
-        if (!rf_is_https(q) && q->cfg->allow_basic_http != 2) {
+        if (!rf_secure_transport(q) && q->cfg->allow_basic_http != 2) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                           "Redfish: HTTP Basic refused over plain HTTP (RedfishAllowBasicOverHTTP off)");
             return rf_error(q, HTTP_FORBIDDEN, "AccessDenied", r->uri);

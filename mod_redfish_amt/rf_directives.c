@@ -61,6 +61,7 @@ void *rf_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     rf_dir_conf *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof(*c));
     c->authn = add->authn->nelts ? add->authn : base->authn;
     c->roles = add->roles->nelts ? add->roles : base->roles;
+    c->console_headers = add->console_headers ? add->console_headers : base->console_headers;
     return c;
 }
 
@@ -77,6 +78,8 @@ void *rf_merge_server(apr_pool_t *p, void *basev, void *addv)
         c->redfish.token_lifetime = a->token_lifetime;
     if (a->allow_basic_http)
         c->redfish.allow_basic_http = a->allow_basic_http;
+    if (a->allow_login_http)
+        c->redfish.allow_login_http = a->allow_login_http;
     if (a->page_size)
         c->redfish.page_size = a->page_size;
     if (a->relay_url)
@@ -219,6 +222,18 @@ static const char *set_basic_http(cmd_parms *cmd, void *dummy, int on)
     return NULL;
 }
 
+static const char *set_login_http(cmd_parms *cmd, void *dummy, int on)
+{
+    settings(cmd)->allow_login_http = on ? 2 : 1;
+    return NULL;
+}
+
+static const char *set_console_headers(cmd_parms *cmd, void *dconf, int on)
+{
+    ((rf_dir_conf *)dconf)->console_headers = on ? 2 : 1;
+    return NULL;
+}
+
 /* RedfishTrustedProxy 10.0.0.5 192.168.1.0/24 ...: peers whose X-Forwarded-* we believe. */
 static const char *add_trusted_proxy(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -356,7 +371,12 @@ const command_rec rf_redfish_cmds[] = {
     INT_DIRECTIVE("RedfishUserRecheckInterval", I_USER_RECHECK,
                   "Seconds between asking the providers again about a session's user (1-3600, default 60)"),
     AP_INIT_FLAG("RedfishAllowBasicOverHTTP", set_basic_http, NULL, RSRC_CONF,
-                 "on: accept HTTP Basic credentials and logins over plain HTTP (default off)"),
+                 "on: accept HTTP Basic credentials over plain HTTP (default off)"),
+    AP_INIT_FLAG("RedfishAllowLoginOverHTTP", set_login_http, NULL, RSRC_CONF,
+                 "on: accept session logins (POST Sessions) over plain HTTP (default off)"),
+    AP_INIT_FLAG("RedfishConsoleHeaders", set_console_headers, NULL, ACCESS_CONF | RSRC_CONF,
+                 "on: send the web console's CSP, anti-framing, nosniff and Referrer-Policy "
+                 "headers on every response here (default off)"),
     AP_INIT_TAKE1("RedfishRelayURL", set_relay_url, NULL, RSRC_CONF,
                   "Absolute ws(s):// URL of the relay (default: derived from the request)"),
     AP_INIT_ITERATE("RedfishTrustedProxy", add_trusted_proxy, NULL, RSRC_CONF,

@@ -14,6 +14,7 @@ typedef struct rf_settings {
     int state_ttl_ms;        /* RedfishStateCacheTTL, milliseconds */
     int amt_timeout_ms;      /* RedfishAMTTimeout, milliseconds */
     int allow_basic_http;    /* RedfishAllowBasicOverHTTP: 0 unset, 1 off, 2 on */
+    int allow_login_http;    /* RedfishAllowLoginOverHTTP: 0 unset, 1 off, 2 on */
     int consent_attempts;    /* RedfishConsentAttempts: wrong codes allowed per code on screen */
     int page_size;           /* RedfishPageSize: members per collection page */
     const char *relay_url;   /* RedfishRelayURL, e.g. wss://host/relay/webrelay.ashx */
@@ -87,6 +88,7 @@ typedef struct rf_role_rule {
 typedef struct rf_dir_conf {
     apr_array_header_t *authn;  /* rf_authn_entry: RedfishAuthProvider, in order */
     apr_array_header_t *roles;  /* rf_role_rule */
+    int console_headers;        /* RedfishConsoleHeaders: 0 unset, 1 off, 2 on */
 } rf_dir_conf;
 
 typedef struct rf_authn_entry {

@@ -57,6 +57,9 @@ void rf_systems_bind_relay(void);
 /* child_init: the per-process cache of rendered systems. */
 void rf_systems_child_init(apr_pool_t *p, int ndevices);
 
+/* RedfishConsoleHeaders (rf_console_headers.c): registers its hooks. */
+void rf_console_headers_register(apr_pool_t *p);
+
 /* Success envelope for actions and DELETE: 200 with @Message.ExtendedInfo. */
 int rf_success(rf_req *q);
 

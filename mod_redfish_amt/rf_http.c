@@ -15,6 +15,7 @@
 
 #include <openssl/sha.h>
 
+#include "rf_browser_policy.h"
 #include "rf_messages.h"
 
 APLOG_USE_MODULE(redfish_amt);
@@ -76,10 +77,11 @@ int rf_send_text(rf_req *q, int status, const char *text, const char *etag, cons
         apr_table_setn(r->headers_out, "Link", link);
     r->status = status;
     apr_table_setn(r->headers_out, "OData-Version", "4.0");
-    /* Responses describe live device state and may carry session data: never
-     * store them in shared caches; clients revalidate with the ETag. */
+    /* Responses describe live device state: clients revalidate with the ETag.
+     * What an authenticated user was shown is theirs alone: no cache, shared or
+     * the browser's own disk, keeps it (docs/security-browsers.md). */
     if (!apr_table_get(r->headers_out, "Cache-Control"))
-        apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+        apr_table_setn(r->headers_out, "Cache-Control", q->user ? "private, no-store" : "no-cache");
     ap_set_content_type(r, "application/json; charset=utf-8");
     ap_set_content_length(r, (apr_off_t)len);
     if (!r->header_only)
@@ -206,7 +208,6 @@ apr_status_t rf_json_cleanup(void *o)
 int rf_read_json_object(rf_req *q, json_t **out)
 {
     request_rec *r = q->r;
-    const char *ct = apr_table_get(r->headers_in, "Content-Type");
     char *buf;
     apr_size_t len = 0;
     json_error_t jerr;
@@ -214,9 +215,8 @@ int rf_read_json_object(rf_req *q, json_t **out)
     int rc;
 
     *out = NULL;
-    if (ct && strncasecmp(ct, "application/json", 16) != 0)
-        return rf_error(q, HTTP_UNSUPPORTED_MEDIA_TYPE, "HeaderInvalid",
-                        apr_psprintf(r->pool, "Content-Type: %.64s", ct));
+    if ((rc = rf_require_json_content_type(q)) != OK)
+        return rc;
     if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
         return rc;
     if (r->remaining > RF_MAX_BODY)
@@ -249,6 +249,20 @@ int rf_read_json_object(rf_req *q, json_t **out)
     return OK;
 }
 
+int rf_require_json_content_type(rf_req *q)
+{
+    request_rec *r = q->r;
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    if (rf_media_type_is_json(ct))
+        return OK;
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "Redfish: %s refused: Content-Type %s",
+                  r->method, ct ? ap_escape_logitem(r->pool, ct) : "missing");
+    if (!ct)
+        return rf_error(q, HTTP_UNSUPPORTED_MEDIA_TYPE, "HeaderMissing", "Content-Type");
+    return rf_error(q, HTTP_UNSUPPORTED_MEDIA_TYPE, "HeaderInvalid",
+                    apr_psprintf(r->pool, "Content-Type: %.64s", ct));
+}
+
 int rf_is_https(rf_req *q)
 {
     return ap_ssl_conn_is_ssl(q->r->connection) ? 1 : 0;
@@ -278,6 +292,14 @@ static int from_trusted_proxy(const rf_req *q)
         if (apr_ipsubnet_test(APR_ARRAY_IDX(t, i, apr_ipsubnet_t *), peer))
             return 1;
     return 0;
+}
+
+int rf_secure_transport(rf_req *q)
+{
+    const char *proto = from_trusted_proxy(q) ? forwarded(q->r, "X-Forwarded-Proto") : NULL;
+    if (proto) /* the proxy, not our socket, faces the client */
+        return strcasecmp(proto, "https") == 0 || strcasecmp(proto, "wss") == 0;
+    return rf_is_https(q);
 }
 
 const char *rf_external_origin(rf_req *q, int websocket)

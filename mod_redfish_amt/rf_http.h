@@ -71,7 +71,18 @@ const char *rf_external_origin(rf_req *q, int websocket);
 /* Pool cleanup that drops a JSON reference. */
 apr_status_t rf_json_cleanup(void *o);
 
-/* 1 when the connection is TLS (HTTP Basic and logins are refused otherwise). */
+/* 1 when our own connection is TLS. */
 int rf_is_https(rf_req *q);
+
+/* 1 when the client's leg is encrypted: our connection is TLS, or it came from a
+ * RedfishTrustedProxy whose X-Forwarded-Proto says https. Passwords (HTTP Basic,
+ * session logins) are refused unless this holds or the vhost opted in with
+ * RedfishAllowBasicOverHTTP / RedfishAllowLoginOverHTTP. */
+int rf_secure_transport(rf_req *q);
+
+/* OK when the request's Content-Type is application/json (parameters allowed);
+ * otherwise a 415 with HeaderMissing/HeaderInvalid has been sent and DONE is
+ * returned. Every POST and PATCH goes through it, bodies or not. */
+int rf_require_json_content_type(rf_req *q);
 
 #endif

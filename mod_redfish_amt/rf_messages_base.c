@@ -40,6 +40,7 @@ const rf_message_def rf_base_messages[] = {
     {"QueryParameterOutOfRange", 3, "Warning", "The value '%1' for the query parameter %2 is out of range %3.", "Reduce the value for the query parameter to a value that is within range, such as a start or count value that is within bounds of the number of resources in a collection or a page number that is within the range of valid pages."},
     {"QueryNotSupported", 0, "Warning", "Querying is not supported by the implementation.", "Remove the query parameters and resubmit the request if the operation failed."},
     {"QueryParameterValueTypeError", 2, "Warning", "The value '%1' for the query parameter %2 is not a type that the parameter can accept.", "Correct the value for the query parameter in the request and resubmit the request if the operation failed."},
+    {"HeaderMissing", 1, "Critical", "Required header '%1' is missing in the request.", "Resubmit the request with the required request header."},
     {"HeaderInvalid", 1, "Critical", "Header '%1' is invalid.", "Resubmit the request with a valid request header."},
     {"OperationFailed", 0, "Warning", "An error occurred internal to the service as part of the overall request.  Partial results may have been returned.", "Resubmit the request.  If the problem persists, consider resetting the service or provider."},
     {"ServiceDisabled", 1, "Warning", "The operation failed because the service at %1 is disabled and cannot accept requests.", "Enable the service and resubmit the request if the operation failed."},

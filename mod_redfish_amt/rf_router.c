@@ -9,6 +9,7 @@
 #include "http_protocol.h"
 
 #include "rf_auth.h"
+#include "rf_browser_policy.h"
 #include "rf_handlers.h"
 #include "rf_privileges.h"
 
@@ -95,6 +96,29 @@ static unsigned needed(const route *rt, int method)
     return ~0u;
 }
 
+/* HTTP Basic is the one credential a browser attaches by itself to a request
+ * another site's page makes: an unsafe method carrying it must come from our
+ * own origin (X-Auth-Token needs script access to our origin, so it cannot be
+ * forged this way). Checked before the password, so a forged request also
+ * costs no login attempt. */
+static int refuse_cross_site_basic(rf_req *q, int method)
+{
+    request_rec *r = q->r;
+    const char *auth = apr_table_get(r->headers_in, "Authorization");
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    if (method == M_GET || apr_table_get(r->headers_in, "X-Auth-Token") || !auth ||
+        strncasecmp(auth, "Basic ", 6) != 0)
+        return OK;
+    if (!rf_cross_site_request(origin, apr_table_get(r->headers_in, "Sec-Fetch-Site"),
+                               rf_external_origin(q, 0)))
+        return OK;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "Redfish: cross-site %s with HTTP Basic refused (Origin %s, own origin %s)",
+                  r->method, origin ? ap_escape_logitem(r->pool, origin) : "absent",
+                  rf_external_origin(q, 0));
+    return rf_error(q, HTTP_FORBIDDEN, "AccessDenied", r->uri);
+}
+
 static int dispatch(request_rec *r)
 {
     rf_req q;
@@ -131,8 +155,13 @@ static int dispatch(request_rec *r)
         apr_table_setn(r->headers_out, "Allow", allow_header(r->pool, rt->methods));
         return rf_error(&q, HTTP_METHOD_NOT_ALLOWED, "OperationNotAllowed");
     }
+    /* Bodies or not: no unsafe request gets in without saying JSON (rf_http.h). */
+    if ((method == M_POST || method == M_PATCH) && (rc = rf_require_json_content_type(&q)) != OK)
+        return rc;
     if (needed(rt, method) != PUBLIC && !(method == M_POST && rt->public_post)) {
         unsigned need = needed(rt, method);
+        if ((rc = refuse_cross_site_basic(&q, method)) != OK)
+            return rc;
         if ((rc = rf_authenticate(&q)) != OK)
             return rc;
         if ((q.privs & need) != need) {

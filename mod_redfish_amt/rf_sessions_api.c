@@ -145,6 +145,13 @@ static int login(rf_req *q)
     char *password;
     int rc, role;
 
+    /* The password crosses the wire here, as it does with every Basic request:
+     * the same rule, with its own opt-in for plain-HTTP deployments. */
+    if (!rf_secure_transport(q) && q->cfg->allow_login_http != 2) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r,
+                      "Redfish: login refused over plain HTTP (RedfishAllowLoginOverHTTP off)");
+        return rf_error(q, HTTP_FORBIDDEN, "AccessDenied", q->r->uri);
+    }
     if ((rc = rf_read_json_object(q, &body)) != OK)
         return rc;
     juser = json_object_get(body, "UserName");

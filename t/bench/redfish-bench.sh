@@ -73,6 +73,7 @@ StartServers 2
 MaxConnectionsPerChild 0
 RedfishStateCacheTTL $TTL_MS
 RedfishAMTTimeout 5000
+RedfishAllowLoginOverHTTP on
 <AmtDevice $ID>
     AmtName bench
     AmtHost $ADDR

@@ -300,15 +300,25 @@ sub private_httpd {
     my $port = do { my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1); my $p = $s->sockport; close $s; $p };
     my $tconf = Apache::Test::config()->{vars}{t_conf};
     my $user = $> == 0 ? "User nobody\nGroup nogroup\n" : '';
+    # without => [modules]: the harness' module list minus these (e.g. headers)
+    my $inherit = "$state/inherit.conf";
+    if ($o{without}) {
+        my $skip = join '|', map { quotemeta } @{ $o{without} };
+        open my $in, '<', $inherit or return undef;
+        open my $out, '>', "$dir/inherit.conf" or return undef;
+        print $out grep { !/^LoadModule (?:$skip)_module / } <$in>;
+        close $out;
+        $inherit = "$dir/inherit.conf";
+    }
     open my $fh, '>', "$dir/httpd.conf" or return undef;
-    print $fh "Include $state/inherit.conf\n",
+    print $fh "Include $inherit\n",
         "LoadModule redfish_amt_module $build/mod_redfish_amt/.libs/mod_redfish_amt.so\n",
         "LoadModule amt_relay_module $build/mod_amt_relay/.libs/mod_amt_relay.so\n",
         "ServerRoot $dir\nServerName 127.0.0.1\nListen 127.0.0.1:$port\nPidFile $dir/httpd.pid\n",
         "ErrorLog $dir/error_log\nLogLevel warn amt_relay:info\nMutex file:$dir\nDefaultRuntimeDir $dir\n",
         $user, "TypesConfig /dev/null\n",
         "<IfModule mpm_event_module>\n StartServers 1\n ServerLimit 2\n ThreadsPerChild 16\n MaxRequestWorkers 32\n</IfModule>\n",
-        "RedfishTokenLifetime 60\nRedfishAMTTimeout 2000\n",
+        "RedfishTokenLifetime 60\nRedfishAMTTimeout 2000\nRedfishAllowLoginOverHTTP on\n",
         "<Location /redfish>\n SetHandler redfish-amt\n RedfishAuthProvider file\n",
         " AuthUserFile $tconf/redfish.htpasswd\n AuthGroupFile $tconf/redfish.groups\n",
         " RedfishRole Administrator \"group admins\"\n RedfishRole Operator \"group operators\"\n",
