@@ -203,7 +203,7 @@ int rf_device_acquire(rf_req *q, const amt_device *d, amt_client **client)
             log_identity(q, d, err);
         amt_client_destroy(*client);
         *client = NULL;
-        unclaim(q, d, NULL, rc, 1);
+        unclaim(q, d, NULL, rc, err, 1);
         return rc;
     }
     return AMT_OK;
