@@ -241,9 +241,14 @@ static void test_wrong_kind_is_an_error(void)
     free(buf);
     buf = slurp(GWM "amterror/destination-unreachable.xml", &len);
     memset(&r, 0, sizeof r);
-    if (buf && wsman_reply_parse(&r, buf, len, err, sizeof err) == 0)
-        is_int(amt_reply_optin(&r, &s, err, sizeof err), AMT_E_PROTOCOL,
-               "fault read as IPS_OptInService: error");
+    /* The real DestinationUnreachable fault for IPS_OptInService is a platform without a
+     * consent service: consent does not apply, the state read goes on. */
+    memset(&s, 0, sizeof s);
+    if (buf && wsman_reply_parse(&r, buf, len, err, sizeof err) == 0) {
+        is_int(amt_reply_optin(&r, &s, err, sizeof err), AMT_OK,
+               "DestinationUnreachable read as IPS_OptInService: no consent service");
+        is_int(s.optin_absent, 1, "... optin_absent set");
+    }
     wsman_reply_free(&r);
     free(buf);
 }
@@ -446,7 +451,8 @@ static void test_empty_400(void)
     wsman_reply r;
     int rc = c ? wsman_client_send(c, req, &r, err, sizeof err) : -99;
     replay_stop(&s);
-    is_int(rc, AMT_E_PROTOCOL, "empty 400: AMT_E_PROTOCOL");
+    /* the bodiless 400 some firmware answers now and then: transient, ask again */
+    is_int(rc, AMT_E_TRANSIENT, "empty 400: AMT_E_TRANSIENT");
     ok(strstr(err, "400") != NULL, "empty 400: reason names the status (%s)", err);
     ok(r.doc == NULL, "empty 400: nothing parsed");
     char fw[32];
