@@ -1,5 +1,5 @@
 # The whole product against replies recorded from real AMT firmware: the harness's
-# device 8c3f1e52-...-000000000020 is amtsim in replay mode (t/vectors/replay, see
+# device 55e3ae13-bfd2-61bb-17a0-88aedd7037ea is amtsim in replay mode (t/vectors/replay, see
 # docs/test-vectors.md), so every WS-Man answer below is a capture, byte for byte except
 # RelatesTo. GET shows what the captures say; PATCH, consent and Reset get the captured
 # method replies; whatever was never captured gets a fault that the product must turn
@@ -12,7 +12,7 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use RedfishClient;
 
-my $REPLAY = '8c3f1e52-0000-4000-8000-000000000020';
+my $REPLAY = '55e3ae13-bfd2-61bb-17a0-88aedd7037ea';
 my $rf = RedfishClient->new;
 my $op = $rf->login('operator');
 my $sys = "/redfish/v1/Systems/$REPLAY";
