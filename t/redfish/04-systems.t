@@ -70,7 +70,7 @@ is_deeply([sort @{ $d->{Actions}{'#ComputerSystem.Reset'}{'ResetType@Redfish.All
 is_deeply([sort keys %{ $d->{Actions}{Oem} }],
           [sort map {"#IntelComputerSystem.$_"} qw(RequestKVMConsent SubmitKVMConsentCode CancelKVMConsent
                                                   RequestSOLConsent SubmitSOLConsentCode CancelSOLConsent
-                                                  GenerateRedirectionToken)], 'OEM actions');
+                                                  GenerateRedirectionToken EndRedirectionSessions)], 'OEM actions');
 ($res, $d) = $rf->get("/redfish/v1/Systems/" . uc($ACM), $op);
 is($res->code, 200, 'SystemId in upper case is the same system');
 
@@ -84,12 +84,17 @@ is($d->{SerialConsole}{WebSocket}{ConsoleURI}, "$ws/relay/webrelay.ashx?host=$AC
     Apache::TestRequest::module('redfish_proxied');
     $proxied->{base} = 'http://' . Apache::TestRequest::hostport();
     Apache::TestRequest::module('default');
-    ($res, $d) = $proxied->get("/redfish/v1/Systems/$ACM", $op, headers => \%fwd);
+    # a session is valid only on the virtual host that issued it (docs/security-model.md)
+    my $pop = $proxied->login('operator');
+    ($res, $d) = $proxied->get("/redfish/v1/Systems/$ACM", $op);
+    is($res->code, 401, "another virtual host's session is refused here");
+    ($res, $d) = $proxied->get("/redfish/v1/Systems/$ACM", $pop, headers => \%fwd);
     is($d->{SerialConsole}{WebSocket}{ConsoleURI}, "wss://bmc.example.com:8443/relay/webrelay.ashx?host=$ACM&mode=sol",
        'ConsoleURI right behind a trusted TLS proxy (RedfishTrustedProxy)');
-    ($res, $d) = $proxied->get("/redfish/v1/Systems/$ACM", $op, headers => { 'X-Forwarded-Host' => 'evil"/x' });
+    ($res, $d) = $proxied->get("/redfish/v1/Systems/$ACM", $pop, headers => { 'X-Forwarded-Host' => 'evil"/x' });
     like($d->{SerialConsole}{WebSocket}{ConsoleURI}, qr{^ws://[^"]+/relay/webrelay\.ashx}, 'garbage X-Forwarded-Host ignored even from it');
     unlike($d->{SerialConsole}{WebSocket}{ConsoleURI}, qr{evil}, '... and not echoed');
+    $proxied->logout_all;
 }
 
 ($res, $d) = $rf->get("/redfish/v1/Systems/$CCM", $op);

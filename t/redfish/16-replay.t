@@ -39,6 +39,8 @@ is_deeply($d->{GraphicalConsole}{ConnectTypesSupported}, ['KVMIP'], 'KVM present
 is($d->{Oem}{Intel}{ControlMode}, 'ACM', 'ProvisioningMode 1 -> ACM');
 is($d->{Oem}{Intel}{UserConsentStatus}, 'NotRequired', 'OptInRequired 0 -> consent NotRequired');
 is($d->{Oem}{Intel}{KVMStatus}, 'Enabled', 'KVMStatus: enabled, no session (SAP 6, not 2)');
+ok(!exists $d->{Oem}{Intel}{ModernStandby},
+   'IPS_PowerManagementService answered with the captured DestinationUnreachable: no ModernStandby');
 
 ($res, $d) = $rf->get("/redfish/v1/Managers/$REPLAY", $op);
 is($res->code, 200, 'GET its Manager');

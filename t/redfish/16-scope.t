@@ -68,3 +68,4 @@ wait_stream_gone($ACM, 'sol');
 
 $main->logout_all;
 $lab->logout_all;
+done_testing();

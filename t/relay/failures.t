@@ -183,8 +183,9 @@ ok t_cmp($r->{body} // '', qr/consent/i, "reason: consent ($r->{body})");
 # --- idle timeout over real HTTP: <VirtualHost relay_short> has AmtRelayIdleTimeout 2 ---
 my $vh = vhost_hostport('relay_short');
 wait_stream_gone(SYS1, 'sol');
-$t = get_token(SYS1, 'sol');
-$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t, hostport => $vh);
+# a token works only at the virtual host that issued it: take it from this one
+$t = get_token_at("http://$vh", SYS1, 'sol') or diag("token: $@");
+$r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $t // 'x', hostport => $vh);
 ok t_cmp($r->{status}, 101, 'SOL on the short-idle virtual host');
 my $alive = 1;
 my $t0 = time;
@@ -214,8 +215,8 @@ sub flood_stream {
     my ($hostport, $tls) = @_;
     wait_stream_gone(SYS1, 'sol');
     system("$ctl fault @{[SYS1]} sol-bulk=on >/dev/null 2>&1");
-    my $tok = get_token(SYS1, 'sol');
-    return ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $tok, hostport => $hostport, tls => $tls);
+    my $tok = get_token_at(($tls ? 'https' : 'http') . "://$hostport", SYS1, 'sol') or diag("token: $@");
+    return ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $tok // 'x', hostport => $hostport, tls => $tls);
 }
 sub flood_off { system("$ctl fault @{[SYS1]} sol-bulk=off >/dev/null 2>&1") }
 sub slow_and_stopped_clients {

@@ -48,7 +48,7 @@ my $ph = private_httpd(name => 'revoke', conf => "AmtRelayIdleTimeout 60\n"
     . "LogLevel warn amt_relay:info redfish_amt:info\n"
     . "RedfishUserRecheckInterval 2\n"
     . "<Location /redfish>\n AuthUserFile $auth/users\n AuthGroupFile $auth/groups\n</Location>\n"
-    . "<AmtDevice @{[SYS1]}>\n AmtHost 127.0.0.2\n AmtUser admin\n AmtPasswordFile $state/acm-1.pw\n</AmtDevice>\n");
+    . "<AmtDevice @{[SYS1]}>\n AmtHost 127.0.0.2\n AmtTLS off\n AmtUser admin\n AmtPasswordFile $state/acm-1.pw\n</AmtDevice>\n");
 ok t_cmp(defined $ph ? 1 : 0, 1, 'private httpd started') or diag($@);
 exit 0 unless $ph;
 my $apache = "/usr/sbin/apache2 -d $ph->{dir} -f $ph->{dir}/httpd.conf";
