@@ -46,6 +46,15 @@ struct optin {
     unsigned lockout_secs;    /* knob: back-off after lock-out (UNCONFIRMED: 60) */
 };
 
+/* ---- the consent form AMT draws inside a KVM session that lacks consent ---- */
+enum form_status { FORM_ENTER, FORM_WRONG, FORM_LOCKED, FORM_NO_CODE, FORM_INCOMPLETE, FORM_GRANTED };
+struct consent_form {
+    bool active;              /* the form replaces the host picture until consent is granted */
+    char typed[7];            /* digits typed so far (never the code itself) */
+    int ntyped;
+    enum form_status status;  /* what the status line says */
+};
+
 /* ---- fault / load knobs, settable from the command line and the control channel ---- */
 struct knobs {
     int wsman_latency_ms;
@@ -59,6 +68,8 @@ struct knobs {
     bool plain_auth;          /* offer/accept redirection auth type 1 (Debian amtterm 1.4 needs it) */
     bool plain_only;          /* ... and offer nothing else: a downgrade, as a man in the middle would */
     int consent_status;       /* 0x11 status for a session refused for missing consent */
+    bool consent_refuse;      /* consent-mode=refuse: missing consent refuses KVM (and SOL
+                                 under ALL) at 0x10, as older amtsim did; default inband */
     int sol_ping_ms;          /* SOL: AMT-originated 0x24 keep-alive every N ms; 0 = never */
     bool kvm_coalesce;        /* KVM: 0x41 and "RFB 004.000\n" in one write */
     char kvm_name[64];        /* RFB ServerInit name */
@@ -112,6 +123,8 @@ struct device {
     bool kvm_b2b, kvm_5900, kvm_optin_policy, kvm_dblbuf;
     unsigned kvm_optin_timeout, kvm_session_timeout, kvm_default_screen, kvm_decimation;
     struct screen screen;
+    struct consent_form form; /* one KVM session per device, so one form */
+    unsigned long inband_prompts, inband_granted, inband_wrong; /* forms shown, codes typed right/wrong */
     struct knobs knobs;
     /* live counters */
     unsigned long wsman_calls, wsman_401, redir_sessions, redir_auth_fail;
@@ -214,6 +227,14 @@ int optin_cancel(struct device *d);
 bool optin_needed(struct device *d, bool kvm);           /* consent required and not granted */
 void optin_session(struct device *d, bool open);
 
+/* ---- consent_form.c (caller holds d->lock) ---- */
+void form_open(struct device *d);                        /* start the code if none is pending */
+bool form_key(struct device *d, uint32_t keysym);        /* true: consent granted by this key */
+bool form_poll(struct device *d);                        /* true: consent granted meanwhile (WS-Man) */
+void form_close(struct device *d);
+void form_render(const struct device *d, uint8_t *fb);  /* FB_W*FB_H colour indices */
+const char *form_status_name(enum form_status s);
+
 /* ---- cls_power.c ---- */
 void power_apply(struct device *d, int ps);             /* caller holds d->lock */
 void power_session_ended(struct device *d);             /* caller holds d->lock */
@@ -221,12 +242,13 @@ void power_session_ended(struct device *d);             /* caller holds d->lock 
 /* ---- redir.c / sol.c / rfb.c ---- */
 void redir_serve(struct conn *c);
 void sol_run(struct conn *c);
-void rfb_run(struct conn *c, bool version_sent);
+void rfb_run(struct conn *c, bool version_sent, bool consent_pending);
 
 /* ---- screen.c / console.c ---- */
 void screen_init(struct screen *s);
 void screen_write(struct screen *s, const char *p, size_t n);
 void screen_render(struct device *d, uint8_t *idx);      /* FB_W*FB_H colour indices, caller holds lock */
+void screen_draw_char(uint8_t *fb, int x0, int y0, char ch, uint8_t fg, uint8_t bg); /* one 9x16 cell at x0,y0 */
 size_t console_banner(struct device *d, char *out, size_t cap);
 size_t console_input(struct device *d, const uint8_t *in, size_t n, char *out, size_t cap);
 

@@ -140,6 +140,12 @@ int knob_set(struct device *d, const char *kv, char *err, size_t errlen)
         rc = sscanf(v, "%dx%d%c", &w, &h, &extra) == 2 && w >= 64 && h >= 64 && w <= 4096 && h <= 4096 ? 0 : -1;
         if (!rc)
             d->kvm_w = w, d->kvm_h = h;
+    } else if (!strcmp(k, "consent-mode")) {
+        /* inband: AMT's behaviour (KVM opens and asks for the code in the picture, SOL
+           opens); refuse: the session start is refused, as amtsim used to model it */
+        rc = !strcmp(v, "inband") || !strcmp(v, "refuse") ? 0 : -1;
+        if (!rc)
+            kn->consent_refuse = !strcmp(v, "refuse");
     } else if (!strcmp(k, "consent-status"))
         rc = parse_long(v, 0, 255, &n), kn->consent_status = (int)(rc ? kn->consent_status : n);
     /* the consent lock-out policy is a knob too, so that a test can drive a short

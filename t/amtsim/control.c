@@ -55,6 +55,12 @@ static void cmd_state(struct device *d, struct sbuf *o)
     /* power_changed_ago: seconds since the last real power change (-1: never), so a
        test can tell when a deferred change happened */
     sb_printf(o, "sol_pings=%lu\n", d->sol_pings);
+    /* the in-band consent form: how often shown, codes typed right/wrong, and what it
+       shows now (how many digits, the status line), never the digits themselves */
+    sb_printf(o, "consent_mode=%s\ninband_prompts=%lu\ninband_granted=%lu\ninband_wrong=%lu\n"
+                 "inband_form=%d\ninband_typed=%d\ninband_status=%s\n",
+              d->knobs.consent_refuse ? "refuse" : "inband", d->inband_prompts, d->inband_granted,
+              d->inband_wrong, d->form.active, d->form.ntyped, form_status_name(d->form.status));
     sb_printf(o, "power_changes=%lu\npower_pending=%d\npower_changed_ago=%.3f\npower_during_redir=%s\n",
               d->power_changes, d->power_pending, d->power_changed_at ? now_s() - d->power_changed_at : -1.0,
               (const char *const[]){ "defer", "reject", "ignore", "allow" }[d->knobs.power_redir]);
@@ -137,6 +143,7 @@ static void run(char *line, struct sbuf *o)
         pthread_mutex_lock(&d->lock);
         d->wsman_calls = d->wsman_401 = d->redir_sessions = d->redir_auth_fail = d->redir_busy = 0;
         d->replay_hits = d->replay_misses = 0;
+        d->inband_prompts = d->inband_granted = d->inband_wrong = 0;
         pthread_mutex_unlock(&d->lock);
         sb_puts(o, "ok\n");
     } else if (!strcmp(argv[0], "type") && argc >= 3) {

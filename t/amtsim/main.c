@@ -67,6 +67,8 @@ static void usage(FILE *f)
 "                    Debian's amtterm 1.4 needs on; only = offer nothing else\n"
 "                    (a downgrade, as a man in the middle would do)\n"
 "  consent-status=N  0x11 status when consent is missing [3]\n"
+"  consent-mode=inband|refuse  missing consent: KVM shows AMT's code form, SOL opens\n"
+"                    (inband, as AMT); or the session start is refused (refuse) [inband]\n"
 "  power-during-redir=defer|reject|ignore|allow  power changes other than\n"
 "                    on/reset/NMI while a redirection session is open: answered\n"
 "                    0 and done when the last session ends / refused (6) /\n"

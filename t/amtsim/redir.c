@@ -162,6 +162,7 @@ void redir_serve(struct conn *c)
     }
     enum kind kind = K_NONE;
     bool authed = false;
+    bool consent_pending = false; /* KVM opened without consent: AMT's form asks for the code */
     char nonce[40] = "";
     uint8_t hdr[16], *data = NULL;
     for (;;) {
@@ -181,8 +182,12 @@ void redir_serve(struct conn *c)
             else if ((k == K_SOL && !(d->redir_state & 2)) || (k == K_IDER && !(d->redir_state & 1)) ||
                      (k == K_KVM && !d->kvm_enabled))
                 status = 3;
-            else if (k != K_SOL ? optin_needed(d, k == K_KVM) : optin_needed(d, false))
-                status = d->knobs.consent_status;
+            else if (d->knobs.consent_refuse && optin_needed(d, k == K_KVM))
+                status = d->knobs.consent_status; /* consent-mode=refuse: the older model */
+            else if (!d->knobs.consent_refuse && k == K_KVM && optin_needed(d, true))
+                consent_pending = true; /* AMT opens it and asks in band (consent_form.c) */
+            else if (!d->knobs.consent_refuse && k == K_IDER && optin_needed(d, false))
+                status = d->knobs.consent_status; /* IDE-R: USER_CONSENT_REQUIRED; SOL opens */
             if (status == 2)
                 d->redir_busy++;
             if (status == 0) {
@@ -192,7 +197,8 @@ void redir_serve(struct conn *c)
                 kind = k;
             }
             pthread_mutex_unlock(&d->lock);
-            logmsg(d, "StartRedirectionSession %.4s from %s -> status %d", (char *)hdr + 4, c->peer, status);
+            logmsg(d, "StartRedirectionSession %.4s from %s -> status %d%s", (char *)hdr + 4, c->peer, status,
+                   consent_pending ? " (consent pending: in-band form)" : "");
             if (send_start_reply(c, status) || status)
                 break;
         } else if (hdr[0] == 0x13 && kind != K_NONE && !authed) {
@@ -233,7 +239,7 @@ void redir_serve(struct conn *c)
             pthread_mutex_unlock(&d->lock);
             if (conn_write(c, ok, coalesce ? sizeof ok : 8))
                 break;
-            rfb_run(c, coalesce);
+            rfb_run(c, coalesce, consent_pending);
             break;
         } else {
             logmsg(d, "unexpected redirection message 0x%02x, closing", hdr[0]);

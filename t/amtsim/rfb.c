@@ -28,7 +28,7 @@ struct pixfmt {
 struct rfb {
     struct conn *c;
     struct pixfmt pf;
-    uint32_t pal[5];        /* palette index -> client pixel value */
+    uint32_t pal[8];        /* palette index -> client pixel value */
     bool zrle, desktopsize;
     z_stream z;
     bool z_ok;
@@ -39,12 +39,15 @@ struct rfb {
     unsigned long frame;
 };
 
-/* RGB888 of the palette: background, text, consent box, consent text, cursor */
-static const uint8_t rgb[5][3] = { { 0, 0, 0x80 }, { 0xC0, 0xC0, 0xC0 }, { 0xC0, 0, 0 }, { 0xFF, 0xFF, 0xFF }, { 0xFF, 0xFF, 0 } };
+/* RGB888 of the palette: background, text, consent box, consent text, cursor, and
+ * the in-band consent form's background, digit boxes and digits (consent_form.c) */
+#define NCOLOURS 8
+static const uint8_t rgb[NCOLOURS][3] = { { 0, 0, 0x80 }, { 0xC0, 0xC0, 0xC0 }, { 0xC0, 0, 0 }, { 0xFF, 0xFF, 0xFF },
+                                          { 0xFF, 0xFF, 0 }, { 0x60, 0x60, 0x60 }, { 0xFF, 0xFF, 0xFF }, { 0, 0, 0 } };
 
 static void make_palette(struct rfb *r)
 {
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < NCOLOURS; i++) {
         uint32_t v = (uint32_t)(rgb[i][0] * r->pf.rmax / 255) << r->pf.rshift |
                      (uint32_t)(rgb[i][1] * r->pf.gmax / 255) << r->pf.gshift |
                      (uint32_t)(rgb[i][2] * r->pf.bmax / 255) << r->pf.bshift;
@@ -54,7 +57,7 @@ static void make_palette(struct rfb *r)
 
 static void put_pixel(struct sbuf *b, const struct rfb *r, uint8_t idx)
 {
-    uint32_t v = r->pal[idx < 5 ? idx : 0];
+    uint32_t v = r->pal[idx < NCOLOURS ? idx : 0];
     uint8_t p[2];
     if (r->pf.bpp == 8) {
         p[0] = (uint8_t)v;
@@ -139,11 +142,15 @@ static int encode_tile(struct rfb *r, struct sbuf *b, int x, int y, int w, int h
     return 0;
 }
 
-/* Copy the host screen into the session framebuffer (padding/cropping when the
- * advertised size differs) and add the bulk-mode animation. Caller holds lock. */
+/* Copy the host screen (or, while consent is missing, AMT's consent form) into the
+ * session framebuffer (padding/cropping when the advertised size differs) and add
+ * the bulk-mode animation. Caller holds lock. */
 static void capture(struct rfb *r, struct device *d, uint8_t *host)
 {
-    screen_render(d, host);
+    if (d->form.active)
+        form_render(d, host);
+    else
+        screen_render(d, host);
     memset(r->cur, 0, (size_t)r->w * r->h);
     int cw = r->w < FB_W ? r->w : FB_W, ch = r->h < FB_H ? r->h : FB_H;
     for (int y = 0; y < ch; y++)
@@ -348,12 +355,16 @@ static int handle_msg(struct rfb *r, struct device *d, uint8_t type)
             return -1;
         uint32_t ks = (uint32_t)m[3] << 24 | (uint32_t)m[4] << 16 | (uint32_t)m[5] << 8 | m[6];
         char ch = keysym_char(ks);
-        if (m[0] && ch) {
+        pthread_mutex_lock(&d->lock);
+        if (d->form.active) {
+            /* consent missing: keys go to AMT's form, never to the host */
+            if (m[0] && form_key(d, ks))
+                r->have_prev = false; /* consent granted: the whole desktop, not a diff */
+        } else if (m[0] && ch) {
             char out[4096];
-            pthread_mutex_lock(&d->lock);
             console_input(d, (const uint8_t *)&ch, 1, out, sizeof out);
-            pthread_mutex_unlock(&d->lock);
         }
+        pthread_mutex_unlock(&d->lock);
         return 0;
     }
     case 5: /* PointerEvent */
@@ -379,7 +390,7 @@ static int handle_msg(struct rfb *r, struct device *d, uint8_t type)
     }
 }
 
-void rfb_run(struct conn *c, bool version_sent)
+void rfb_run(struct conn *c, bool version_sent, bool consent_pending)
 {
     struct device *d = c->dev;
     struct rfb r = { .c = c };
@@ -395,10 +406,20 @@ void rfb_run(struct conn *c, bool version_sent)
     r.z_ok = deflateInit(&r.z, Z_DEFAULT_COMPRESSION) == Z_OK;
     if (!r.cur || !r.prev || !host || !r.z_ok || handshake(&r, version_sent))
         goto out;
+    if (consent_pending) {
+        pthread_mutex_lock(&d->lock);
+        if (optin_needed(d, true))
+            form_open(d);
+        else
+            optin_session(d, true); /* granted between 0x10 and now */
+        pthread_mutex_unlock(&d->lock);
+    }
     double last_input = now_s();
     while (!g_stop) {
         pthread_mutex_lock(&d->lock);
         bool down = d->knobs.down;
+        if (d->form.active && form_poll(d))
+            r.have_prev = false;
         pthread_mutex_unlock(&d->lock);
         if (down)
             break;
@@ -423,6 +444,11 @@ void rfb_run(struct conn *c, bool version_sent)
             break;
     }
 out:
+    if (consent_pending) {
+        pthread_mutex_lock(&d->lock);
+        form_close(d);
+        pthread_mutex_unlock(&d->lock);
+    }
     if (r.z_ok)
         deflateEnd(&r.z);
     free(r.cur);

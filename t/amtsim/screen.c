@@ -73,7 +73,7 @@ void screen_write(struct screen *s, const char *p, size_t n)
     s->version++;
 }
 
-static void draw_char(uint8_t *fb, int x0, int y0, char ch, uint8_t fg, uint8_t bg)
+void screen_draw_char(uint8_t *fb, int x0, int y0, char ch, uint8_t fg, uint8_t bg)
 {
     for (int y = 0; y < CELL_H; y++)
         memset(fb + (size_t)(y0 + y) * FB_W + x0, bg, CELL_W);
@@ -96,7 +96,7 @@ void screen_render(struct device *d, uint8_t *fb)
     bool off = d->power_state != 2;
     for (int r = 0; r < SCR_ROWS; r++)
         for (int c = 0; c < SCR_COLS; c++)
-            draw_char(fb, c * CELL_W, r * CELL_H, off ? ' ' : s->cells[r][c], 1, 0);
+            screen_draw_char(fb, c * CELL_W, r * CELL_H, off ? ' ' : s->cells[r][c], 1, 0);
     if (!off) {
         for (int y = CELL_H - 2; y < CELL_H; y++)
             memset(fb + (size_t)(s->cy * CELL_H + y) * FB_W + s->cx * CELL_W, 4, CELL_W);
@@ -106,6 +106,6 @@ void screen_render(struct device *d, uint8_t *fb)
         snprintf(text, sizeof text, " User consent code: %03u %03u ", d->optin.code / 1000, d->optin.code % 1000);
         int len = (int)strlen(text), c0 = SCR_COLS - len - 2;
         for (int i = 0; i < len; i++)
-            draw_char(fb, (c0 + i) * CELL_W, 1 * CELL_H, text[i], 3, 2);
+            screen_draw_char(fb, (c0 + i) * CELL_W, 1 * CELL_H, text[i], 3, 2);
     }
 }

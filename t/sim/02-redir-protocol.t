@@ -174,6 +174,9 @@ $sim->ctl('fault', $id{a}, 'busy=off');
 is(client('127.0.1.14')->start('sol'), 0, 'busy=off: accepted again');
 is(client('127.0.1.16')->start('sol'), 3, 'SOL disabled (EnabledState): refused');
 is(client('127.0.1.16')->start('kvm'), 3, 'KVM disabled: refused');
+# consent-mode=refuse: the refusal at the session start (real AMT asks in band
+# instead; 11-consent-inband.t tests that default)
+is(scalar $sim->ctl('fault', $id{ccm}, 'consent-mode=refuse'), '', 'consent-mode=refuse accepted');
 is(client('127.0.1.17')->start('kvm'), 3, 'CCM without consent: KVM refused');
 is(client('127.0.1.17')->start('sol'), 3, 'CCM (consent=all) without consent: SOL refused');
 

@@ -119,6 +119,7 @@ const HOST = '127.0.1.18', PW = 'Wsm@n-Test1';
     is(prop(r.body, 'CanModifyOptInPolicy'), '1', 'ACM: policy modifiable');
     r = await call(ips.OptInService.Put({ IPS_OptInService: { CreationClassName: 'IPS_OptInService', ElementName: 'Intel(r) AMT OptIn Service', Name: 'Intel(r) AMT OptIn Service', OptInCodeTimeout: 120, OptInDisplayTimeout: 300, OptInRequired: 1, OptInState: 0, SystemName: 'Intel(r) AMT', SystemCreationClassName: 'CIM_ComputerSystem' } }));
     is(prop(r.body, 'OptInRequired'), '1', 'Put OptInRequired=1 (KVM) in ACM');
+    sim.ctl('fault', ID, 'consent-mode=refuse'); // the refusal at 0x10, not AMT's in-band form
     is(await redir( 'kvm'), 3, 'consent now required: KVM refused');
     is(await redir( 'sol'), 0, 'consent=kvm does not gate SOL');
     ({ p } = await pullAll(ips.OptInService));

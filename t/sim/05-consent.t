@@ -15,7 +15,9 @@ const ips = new wm.IPS.Messages(), cim = new wm.CIM.Messages();
 const ID = '5c5c5c5c-0000-4000-8000-000000000021', HOST = '127.0.1.21', PW = 'C0nsent!x';
 
 (async () => {
-  const sim = await h.startSim([`id=${ID},addr=${HOST},password=${PW},mode=ccm,display-timeout=2,max-failures=3,lockout=2`]);
+  const sim = await h.startSim([`id=${ID},addr=${HOST},password=${PW},mode=ccm,display-timeout=2,max-failures=3,lockout=2,consent-mode=refuse`]);
+  // consent-mode=refuse: sessions are refused at 0x10 until consent (real AMT shows an
+  // in-band form instead; 11-consent-inband.t tests that default)
   const c = new h.Wsman({ host: HOST, port: 16992, user: 'admin', pass: PW });
   const rv = async (xml) => prop((await c.post(xml)).body, 'ReturnValue');
   const optState = async () => prop((await c.post(ips.OptInService.Get())).body, 'OptInState');

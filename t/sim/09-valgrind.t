@@ -16,7 +16,7 @@ plan skip_all => 'valgrind not installed (apt-get install valgrind)' unless $vg;
 
 local $ENV{AMTSIM_WRAPPER} = "$vg -q --error-exitcode=99 --leak-check=full "
     . '--show-leak-kinds=definite,possible --errors-for-leak-kinds=definite,possible';
-for my $t (qw(02-redir-protocol.t 03-wsman.t 05-consent.t 06-kvm-rfb.t 08-malformed.t)) {
+for my $t (qw(02-redir-protocol.t 03-wsman.t 05-consent.t 06-kvm-rfb.t 08-malformed.t 11-consent-inband.t)) {
     my $path = "$FindBin::Bin/$t";
     my @cmd = $t =~ /^0[35]/ ? ('node', $path) : ($^X, $path);
     my $out = `@cmd 2>&1`;

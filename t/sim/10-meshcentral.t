@@ -171,6 +171,9 @@ is($r->{failAllError}, 998, 'TLS with a wrong pin: MeshCentral fails the connect
 ok($r->{steps}[0]{silent}, 'wrong pin: the call gets no answer (MeshCentral drops it)');
 is($sim->state($ID2)->{wsman_calls}, $before->{wsman_calls}, 'wrong pin: nothing was sent to the device');
 
+# consent-mode=refuse: MeshCentral's handling of a refusal at the session start
+# (real AMT opens SOL without consent; 11-consent-inband.t tests that default)
+$sim->ctl('fault', $ID2, 'consent-mode=refuse');
 $r = driver(sol => { %dev2, port => $p2->{"redir-tls"}, serverauth => JSON::PP::true, timeout => 3000 });
 ok(!$r->{open}, 'CCM: SOL refused before consent');
 
