@@ -125,7 +125,7 @@ static int generate_token(rf_req *q, const amt_device *d, json_t *body)
     char iso[64];
     amt_state st;
     rf_redir_mode m = RF_MODE_KVM;
-    int rc, enabled, retry;
+    int rc, enabled, retry, need_consent;
     json_t *o;
 
     if ((rc = rf_action_params_only(q, body, action, params)) != OK)
@@ -154,10 +154,10 @@ static int generate_token(rf_req *q, const amt_device *d, json_t *body)
     if (!enabled)
         return rf_error(q, HTTP_CONFLICT, "ServiceDisabled",
                         m == RF_MODE_KVM ? "GraphicalConsole" : "SerialConsole/WebSocket");
-    if (rf_consent_required(&st, m) && !rf_consent_granted(&st))
+    need_consent = rf_token_needs_redfish_consent(q, d, &st, m);
+    if (need_consent && !rf_consent_granted(&st))
         return rf_error(q, HTTP_FORBIDDEN, "AccessDenied", rf_console_uri(q, d, mode));
-    if (rf_consent_required(&st, m) &&
-        (rc = rf_consent_owner_check(q, d, q->session_id, m)) != RF_OWNER_OK) {
+    if (need_consent && (rc = rf_consent_owner_check(q, d, q->session_id, m)) != RF_OWNER_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, "Redfish: %s token refused to %s: %s",
                       mode, ap_escape_logitem(q->r->pool, q->user), rf_consent_owner_reason(rc));
         return rf_error(q, HTTP_FORBIDDEN, "AccessDenied",

@@ -5,6 +5,7 @@
 #include "rf_directives.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "apr_network_io.h"
 #include "apr_strings.h"
@@ -46,6 +47,8 @@ int rf_cfg_admin_reserve(const rf_settings *s)
 }
 int rf_cfg_absolute_timeout(const rf_settings *s) { EFFECTIVE(absolute_timeout, RF_DEF_ABSOLUTE_TIMEOUT); }
 int rf_cfg_user_recheck(const rf_settings *s) { EFFECTIVE(user_recheck, RF_DEF_USER_RECHECK); }
+int rf_cfg_kvm_consent_inband(const rf_settings *s) { return s->kvm_consent == 2; }
+int rf_cfg_sol_consent_amt(const rf_settings *s) { return s->sol_consent == 2; }
 
 void *rf_create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -86,6 +89,10 @@ void *rf_merge_server(apr_pool_t *p, void *basev, void *addv)
         c->redfish.relay_url = a->relay_url;
     if (a->trusted_proxies)
         c->redfish.trusted_proxies = a->trusted_proxies;
+    if (a->kvm_consent)
+        c->redfish.kvm_consent = a->kvm_consent;
+    if (a->sol_consent)
+        c->redfish.sol_consent = a->sol_consent;
     return c;
 }
 
@@ -251,6 +258,22 @@ static const char *add_trusted_proxy(cmd_parms *cmd, void *dummy, const char *ar
     return NULL;
 }
 
+/* RedfishKVMConsent redfish|inband and RedfishSOLConsent required|amt: which consent
+ * a KVM/SOL token needs (rf_consent_policy.h); 1 = the default word, 2 = the other. */
+static const char *set_consent_policy(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    int kvm = cmd->info != NULL;
+    const char *dflt = kvm ? "redfish" : "required", *other = kvm ? "inband" : "amt";
+    int v = strcasecmp(arg, dflt) == 0 ? 1 : strcasecmp(arg, other) == 0 ? 2 : 0;
+    if (!v)
+        return apr_psprintf(cmd->pool, "%s must be %s or %s, not '%s'", cmd->cmd->name, dflt, other, arg);
+    if (kvm)
+        settings(cmd)->kvm_consent = v;
+    else
+        settings(cmd)->sol_consent = v;
+    return NULL;
+}
+
 static const char *set_relay_url(cmd_parms *cmd, void *dummy, const char *arg)
 {
     if (strncmp(arg, "wss://", 6) != 0 && strncmp(arg, "ws://", 5) != 0)
@@ -377,6 +400,12 @@ const command_rec rf_redfish_cmds[] = {
     AP_INIT_FLAG("RedfishConsoleHeaders", set_console_headers, NULL, ACCESS_CONF | RSRC_CONF,
                  "on: send the web console's CSP, anti-framing, nosniff and Referrer-Policy "
                  "headers on every response here (default off)"),
+    AP_INIT_TAKE1("RedfishKVMConsent", set_consent_policy, (void *)"kvm", RSRC_CONF,
+                  "redfish (default): a CCM KVM token needs consent obtained through Redfish; "
+                  "inband: the token is issued and AMT asks for the code in the KVM picture"),
+    AP_INIT_TAKE1("RedfishSOLConsent", set_consent_policy, NULL, RSRC_CONF,
+                  "required (default): a SOL token needs consent where the device requires it "
+                  "for everything; amt: follow AMT, which opens SOL without consent"),
     AP_INIT_TAKE1("RedfishRelayURL", set_relay_url, NULL, RSRC_CONF,
                   "Absolute ws(s):// URL of the relay (default: derived from the request)"),
     AP_INIT_ITERATE("RedfishTrustedProxy", add_trusted_proxy, NULL, RSRC_CONF,

@@ -32,6 +32,8 @@ typedef struct rf_settings {
     int absolute_timeout;    /* RedfishAbsoluteSessionTimeout, seconds (default for
                                 SessionService.AbsoluteSessionTimeout) */
     int user_recheck;        /* RedfishUserRecheckInterval, seconds */
+    int kvm_consent;         /* RedfishKVMConsent: 0 unset, 1 redfish, 2 inband */
+    int sol_consent;         /* RedfishSOLConsent: 0 unset, 1 required, 2 amt */
 } rf_settings;
 
 /* Defaults and limits (one place, so the README directive reference and the code agree). */
@@ -75,6 +77,9 @@ int rf_cfg_tokens_session_unspent(const rf_settings *s);
 int rf_cfg_tokens_user_unspent(const rf_settings *s);
 int rf_cfg_absolute_timeout(const rf_settings *s);
 int rf_cfg_user_recheck(const rf_settings *s);
+/* RedfishKVMConsent inband / RedfishSOLConsent amt (both vhost; docs/consent.md). */
+int rf_cfg_kvm_consent_inband(const rf_settings *s);
+int rf_cfg_sol_consent_amt(const rf_settings *s);
 
 /* One RedfishRole line: the role and a compiled authz "require" line. */
 typedef struct rf_role_rule {

@@ -13,6 +13,7 @@
 #include "rf_rate.h"
 #include "rf_amt_map.h"
 #include "rf_consent_owner.h"
+#include "rf_consent_policy.h"
 #include "rf_revoke.h"
 #include "rf_session.h"
 #include "rf_state.h"
@@ -134,6 +135,18 @@ int rf_token_issue(rf_req *q, const char *system_id, const char *mode, char *out
     return rf_token_sign(token_key, &c, out, outlen) > 0 ? RF_ISSUE_OK : RF_ISSUE_ERROR;
 }
 
+int rf_token_needs_redfish_consent(rf_req *q, const amt_device *d, const amt_state *st,
+                                   rf_redir_mode mode)
+{
+    rf_consent_gate g = rf_consent_gate_for(
+        st, mode, rf_cfg_kvm_consent_inband(q->cfg) ? RF_KVM_CONSENT_INBAND : RF_KVM_CONSENT_REDFISH,
+        rf_cfg_sol_consent_amt(q->cfg) ? RF_SOL_CONSENT_AMT : RF_SOL_CONSENT_REQUIRED);
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, q->r, "Redfish: %s token for %s (OptInRequired %u, "
+                  "OptInState %d): %s", mode == RF_MODE_KVM ? "KVM" : "SOL", d->system_id,
+                  (unsigned)st->optin_required, (int)st->optin_state, rf_consent_gate_name(g));
+    return g == RF_GATE_REDFISH;
+}
+
 /* Marks jti spent. 0 on first use, 1 when spent before or never issued here, -1
  * when the store is unavailable (refuse: fail closed). */
 static int consume_jti(const char *jti, apr_int64_t now)
@@ -199,7 +212,7 @@ redfish_amt_token_status rf_token_check(request_rec *r, const char *token, const
     rc = rf_state_get(&q, d, &st, 0);
     if (rc != AMT_OK)
         return REDFISH_AMT_TOKEN_UNAVAILABLE;
-    if (rf_consent_required(&st, strcmp(mode, "kvm") == 0 ? RF_MODE_KVM : RF_MODE_SOL) &&
+    if (rf_token_needs_redfish_consent(&q, d, &st, strcmp(mode, "kvm") == 0 ? RF_MODE_KVM : RF_MODE_SOL) &&
         (!rf_consent_granted(&st) ||
          rf_consent_owner_check(&q, d, c.sid, strcmp(mode, "kvm") == 0 ? RF_MODE_KVM : RF_MODE_SOL)
              != RF_OWNER_OK))

@@ -8,6 +8,8 @@
 #include "rf_token.h"
 
 #include "rf_token_ledger.h"
+#include "amt_device.h"
+#include "rf_amt_map.h"
 
 /* The shared table of issued token ids (rf_token_ledger.h). */
 typedef rf_ledger_slot rf_jti_slot;
@@ -23,6 +25,12 @@ enum { RF_ISSUE_OK = 0, RF_ISSUE_ERROR = -1, RF_ISSUE_QUOTA = 1 };
  * RF_ISSUE_ERROR otherwise. */
 int rf_token_issue(rf_req *q, const char *system_id, const char *mode, char *out, size_t outlen,
                    apr_int64_t *exp, int *retry_s);
+
+/* 1 when a KVM/SOL token for d needs a consent obtained through Redfish first, by
+ * the device's OptInRequired and this virtual host's RedfishKVMConsent /
+ * RedfishSOLConsent (rf_consent_policy.h); the decision is logged at TRACE1. */
+int rf_token_needs_redfish_consent(rf_req *q, const amt_device *d, const amt_state *st,
+                                   rf_redir_mode mode);
 
 /* Slots of the token-id table for this configuration. */
 unsigned rf_tokens_table_slots(server_rec *s);
