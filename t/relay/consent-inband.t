@@ -26,7 +26,7 @@ BEGIN { $ENV{BUILDDIR} ||= $ENV{RFAMT_BUILDDIR} if $ENV{RFAMT_BUILDDIR} }
 use AmtSim;
 use RfbClient;
 
-plan tests => 23;
+plan tests => 25;
 
 my $SYS = '8c3f1e52-0000-4000-8000-000000000060';
 my $PW = 'P@ssw0rd-inband-60';
@@ -137,5 +137,12 @@ SKIP: {
     ok t_cmp($sim->idle($SYS, 10) ? 1 : 0, 1, 'KVM session ended');
 
     $ph->{stop}->();
+}
+# a mistyped value stops the server at start-up with the directive's name
+for my $bad (['RedfishKVMConsent maybe', qr/RedfishKVMConsent must be redfish or inband, not 'maybe'/],
+             ['RedfishSOLConsent never', qr/RedfishSOLConsent must be required or amt, not 'never'/]) {
+    my $x = private_httpd(name => 'inband-bad', conf => "$bad->[0]\n");
+    $x->{stop}->() if $x;
+    ok t_cmp($x ? 'started' : $@, $bad->[1], "'$bad->[0]' refused at start-up");
 }
 ok t_cmp($sim ? $sim->stop : -1, 0, 'amtsim exits cleanly');
