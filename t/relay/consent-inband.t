@@ -26,7 +26,7 @@ BEGIN { $ENV{BUILDDIR} ||= $ENV{RFAMT_BUILDDIR} if $ENV{RFAMT_BUILDDIR} }
 use AmtSim;
 use RfbClient;
 
-plan tests => 25;
+plan tests => 26;
 
 my $SYS = '8c3f1e52-0000-4000-8000-000000000060';
 my $PW = 'P@ssw0rd-inband-60';
@@ -51,7 +51,7 @@ CONF
 ok t_cmp($ph ? 1 : 0, 1, 'amtsim (CCM, consent for everything) and a private httpd started') or diag($@ // 'no sim');
 
 SKIP: {
-    Test::More::skip('no private httpd', 21) unless $ph;
+    Test::More::skip('no private httpd', 22) unless $ph;
     my $inband = "http://127.0.0.1:$port2";
     my $hp2 = "127.0.0.1:$port2";
     my $log = "$ph->{dir}/error_log";
@@ -89,26 +89,57 @@ SKIP: {
     ok t_cmp($get->()->{Oem}{Intel}{UserConsentStatus} // '', qr/^(Required|Requested)$/,
              'Redfish stays truthful: UserConsentStatus is not Granted before the code');
 
-    $r = ws_handshake(url => relay_url(host => $SYS, mode => 'kvm'), proto => $t // 'x', hostport => $hp2);
-    ok t_cmp($r->{status}, 101, 'KVM upgrade (plain RFB)');
-    my $in = '';
-    my $rfb = RfbClient->new(
-        send => sub { ws_send($r, 2, $_[0]) },
-        readn => sub {
-            my ($n, $timeout) = @_;
-            my $deadline = time + $timeout;
-            while (length($in) < $n) {
-                my $left = $deadline - time;
-                return undef if $left <= 0;
-                my ($op, $p) = ws_recv($r, $left);
-                return undef unless defined $op;
-                $in .= $p if $op == 2;
-            }
-            return substr($in, 0, $n, '');
-        });
-    ok t_cmp($rfb->handshake ? 1 : 0, 1, 'RFB handshake through the relay');
+    # an RFB client over the WebSocket's binary frames
+    my $rfb_over = sub {
+        my ($ws, $in) = @_;
+        $in //= '';
+        return RfbClient->new(
+            send => sub { ws_send($ws, 2, $_[0]) },
+            readn => sub {
+                my ($n, $timeout) = @_;
+                my $deadline = time + $timeout;
+                while (length($in) < $n) {
+                    my $left = $deadline - time;
+                    return undef if $left <= 0;
+                    my ($op, $p) = ws_recv($ws, $left);
+                    return undef unless defined $op;
+                    $in .= $p if $op == 2;
+                }
+                return substr($in, 0, $n, '');
+            });
+    };
     my $FORM = RfbClient::rgb565(0x60, 0x60, 0x60);
     my $DESKTOP = RfbClient::rgb565(0, 0, 0x80);
+
+    # p=2 (the AMT protocol itself, as the DMT ui-toolkit speaks it): the form too
+    my $t2 = get_token_at($inband, $SYS, 'kvm');
+    $r = ws_handshake(url => relay_url(host => $SYS, mode => 'kvm', p => 2, port => 16994, tls => 0),
+                      proto => $t2 // 'x', hostport => $hp2);
+    my ($op, $p, $acc) = (undef, undef, '');
+    ws_send($r, 2, pack('H*', '100100004b564d52'));           # StartRedirectionSession KVMR
+    ($op, $p) = ws_recv($r, 5);
+    my $started = unpack('H*', substr($p // '', 0, 2)) eq '1100';
+    ws_send($r, 2, pack('H*', '1300000004080000000000000000000000'));    # empty digest request
+    ws_recv($r, 5);
+    # a final digest from empty strings: the relay replaces it with the stored credentials
+    ws_send($r, 2, pack('H*', '1300000004') . pack('V', 8 + 32) . ("\0" x 6) . chr(32) . ('0' x 32) . "\0");
+    ($op, $p) = ws_recv($r, 5);
+    my $authed = unpack('H*', substr($p // '', 0, 2)) eq '1400';
+    ws_send($r, 2, pack('H*', '4000000000000000'));
+    for (1 .. 5) { ($op, $p) = ws_recv($r, 3); last unless defined $op; $acc .= $p; last if length $acc >= 8 }
+    my $rfb2 = $rfb_over->($r, substr($acc, 8));
+    my $shown = $started && $authed && $rfb2->handshake && $rfb2->refresh(0, 10)
+        && $rfb2->count($FORM) > $rfb2->{w} * $rfb2->{h} / 2 && !$rfb2->count($DESKTOP);
+    ok t_cmp($shown ? 1 : 0, 1, 'p=2: KVM without consent through the relay shows the form too');
+    ws_send($r, 8, pack('n', 1000)) if $r->{sock};
+    ws_close_expect($r, 3);
+    close $r->{sock} if $r->{sock};
+    $sim->idle($SYS, 10);
+
+    $r = ws_handshake(url => relay_url(host => $SYS, mode => 'kvm'), proto => $t // 'x', hostport => $hp2);
+    ok t_cmp($r->{status}, 101, 'KVM upgrade (plain RFB)');
+    my $rfb = $rfb_over->($r);
+    ok t_cmp($rfb->handshake ? 1 : 0, 1, 'RFB handshake through the relay');
     $rfb->refresh(0, 10);
     my $area = ($rfb->{w} || 1) * ($rfb->{h} || 1);
     ok t_cmp($rfb->count($FORM) > $area / 2 && $rfb->count($DESKTOP) == 0 ? 1 : 0, 1,
