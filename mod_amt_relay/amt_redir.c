@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -260,14 +261,17 @@ static size_t digest_final(amt_auth_state *a, const amt_creds *cr, int type, uin
 
 /* ---- plain-mode client ------------------------------------------------------------ */
 
-static void queue(amt_client *c, const uint8_t *p, size_t n)
+/* 0 when the message was queued whole; -1 when it does not fit. Callers only queue
+ * while the previous handshake step has been sent, and heartbeats check room first, so
+ * -1 means a broken invariant: the session fails (queue_or_fail) rather than send AMT
+ * a protocol stream with a message missing. */
+static int queue(amt_client *c, const uint8_t *p, size_t n)
 {
-    /* callers only queue while the previous handshake step has been sent; heartbeats
-       check room themselves, so this cannot overflow — but never trust that blindly */
     if (n > sizeof(c->out) - c->out_len)
-        return;
+        return -1;
     memcpy(c->out + c->out_len, p, n);
     c->out_len += n;
+    return 0;
 }
 
 static size_t client_fail(amt_client *c, amt_result *res, uint16_t code, const char *why)
@@ -279,6 +283,21 @@ static size_t client_fail(amt_client *c, amt_result *res, uint16_t code, const c
     return 0;
 }
 
+/* queue() inside amt_client_feed: a message that does not fit fails the session. The
+ * message buffer is wiped either way, since an authentication message in it may hold
+ * the device password (type 1) or digest material. Returns 0 or client_fail's 0 with
+ * *failed set. */
+static int queue_or_fail(amt_client *c, amt_result *res, uint8_t *msg, size_t n)
+{
+    int rc = queue(c, msg, n);
+    OPENSSL_cleanse(msg, n);
+    if (rc != 0) {
+        client_fail(c, res, 1011, "relay protocol buffer overflow (a message to AMT did not fit)");
+        return -1;
+    }
+    return 0;
+}
+
 void amt_client_init(amt_client *c, amt_mode mode, amt_creds creds)
 {
     uint8_t m[8];
@@ -286,7 +305,7 @@ void amt_client_init(amt_client *c, amt_mode mode, amt_creds creds)
     c->mode = mode;
     c->creds = creds;
     c->state = AMT_C_START;
-    queue(c, m, amt_build_start(m, mode));
+    (void)queue(c, m, amt_build_start(m, mode)); /* the queue is empty: it fits */
 }
 
 void amt_client_restart(amt_client *c)
@@ -341,7 +360,8 @@ static size_t client_msg(amt_client *c, const uint8_t *m, size_t l, amt_result *
             amt_session_status_reason(m[1], &code, &why);
             return client_fail(c, res, code, why);
         }
-        queue(c, buf, amt_build_auth_query(buf));
+        if (queue_or_fail(c, res, buf, amt_build_auth_query(buf)))
+            return 0;
         c->state = AMT_C_QUERY;
         return l;
     case AMT_C_QUERY:
@@ -364,7 +384,8 @@ static size_t client_msg(amt_client *c, const uint8_t *m, size_t l, amt_result *
         }
         if (!n)
             return client_fail(c, res, 1011, "device credentials too long for the protocol");
-        queue(c, buf, n);
+        if (queue_or_fail(c, res, buf, n))
+            return 0;
         return l;
     case AMT_C_CHALLENGE:
         if (t != AMT_AUTH_REPLY || m[4] != c->auth_type)
@@ -374,7 +395,8 @@ static size_t client_msg(amt_client *c, const uint8_t *m, size_t l, amt_result *
         n = digest_final(&c->auth, &c->creds, c->auth_type, buf, sizeof(buf));
         if (!n)
             return client_fail(c, res, 1011, "could not compute the digest response");
-        queue(c, buf, n);
+        if (queue_or_fail(c, res, buf, n))
+            return 0;
         c->state = AMT_C_AUTH;
         return l;
     case AMT_C_AUTH:
@@ -385,10 +407,13 @@ static size_t client_msg(amt_client *c, const uint8_t *m, size_t l, amt_result *
         if (c->mode == AMT_MODE_SOL) {
             /* MeshCommander's values (5.1), but ask AMT for heartbeats every 5 s so a
                silent device is noticed by the relay's idle timer, not only by TCP */
-            queue(c, buf, amt_build_sol_start(buf, ++c->seq, 10000, 100, 0, 10000, 100, 5000));
+            if (queue_or_fail(c, res, buf, amt_build_sol_start(buf, ++c->seq, 10000, 100, 0,
+                                                               10000, 100, 5000)))
+                return 0;
             c->state = AMT_C_SOL_START;
         } else {
-            queue(c, buf, amt_build_kvm_start(buf));
+            if (queue_or_fail(c, res, buf, amt_build_kvm_start(buf)))
+                return 0;
             c->state = AMT_C_KVM_START;
         }
         return l;
@@ -408,7 +433,7 @@ static size_t client_msg(amt_client *c, const uint8_t *m, size_t l, amt_result *
         case AMT_SOL_PONG:
             return l;
         case AMT_SOL_END_REPLY:
-            queue(c, buf, amt_build_end(buf));
+            (void)queue(c, buf, amt_build_end(buf)); /* ending anyway: a full queue is moot */
             c->state = AMT_C_DONE;
             *res = AMT_R_DONE;
             return l;
@@ -498,7 +523,7 @@ unsigned amt_client_tick(amt_client *c, uint64_t now_ms)
     if (!c->next_heartbeat_ms)
         c->next_heartbeat_ms = now_ms + AMT_HEARTBEAT_MS;
     if (now_ms >= c->next_heartbeat_ms && sizeof(c->out) - c->out_len >= 8) {
-        queue(c, hb, amt_build_seq8(hb, AMT_SOL_HEARTBEAT, ++c->seq));
+        (void)queue(c, hb, amt_build_seq8(hb, AMT_SOL_HEARTBEAT, ++c->seq)); /* room checked */
         c->next_heartbeat_ms = now_ms + AMT_HEARTBEAT_MS;
     }
     return c->next_heartbeat_ms > now_ms ? (unsigned)(c->next_heartbeat_ms - now_ms) : 1;
@@ -509,7 +534,7 @@ int amt_client_stop(amt_client *c)
     uint8_t m[8];
     switch (c->state) {
     case AMT_C_SOL_RUN:
-        queue(c, m, amt_build_seq8(m, AMT_SOL_END, ++c->seq));
+        (void)queue(c, m, amt_build_seq8(m, AMT_SOL_END, ++c->seq)); /* best effort: ending */
         c->state = AMT_C_SOL_ENDING;
         return 1;
     case AMT_C_SOL_ENDING:
@@ -520,7 +545,7 @@ int amt_client_stop(amt_client *c)
         c->state = c->state == AMT_C_FAILED ? AMT_C_FAILED : AMT_C_DONE;
         return 0;
     default:                     /* mid-handshake: end the session manager politely */
-        queue(c, m, amt_build_end(m));
+        (void)queue(c, m, amt_build_end(m)); /* best effort: ending */
         c->state = AMT_C_DONE;
         return 0;
     }
@@ -534,6 +559,7 @@ size_t amt_client_take_out(amt_client *c, uint8_t *dst, size_t cap)
     if (n == 0 || n > cap)
         return 0;
     memcpy(dst, c->out, n);
+    OPENSSL_cleanse(c->out, n); /* may have held a type-1 login (the password) */
     c->out_len = 0;
     return n;
 }

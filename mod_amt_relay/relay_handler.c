@@ -53,10 +53,18 @@ static int token_http_status(redfish_amt_token_status st)
     }
 }
 
-static int origin_allowed(const relay_conf *conf, const char *origin)
+static int origin_allowed(request_rec *r, const relay_conf *conf, const char *origin)
 {
-    if (!conf->origins || !origin)
-        return 1; /* no list, or a non-browser client (browsers always send Origin) */
+    if (!origin)
+        return 1; /* a non-browser client (browsers always send Origin) */
+    if (!conf->origins) {
+        /* no list: a browser page must come from the host it connects to, so that
+           a page on another site cannot open a console with a stolen token */
+        int same = ws_origin_matches_host(origin, apr_table_get(r->headers_in, "Host"));
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "relay: Origin %s %s the request's Host "
+                      "(no AmtRelayOriginAllow)", origin, same ? "matches" : "does not match");
+        return same;
+    }
     for (int i = 0; i < conf->origins->nelts; i++) {
         const char *o = APR_ARRAY_IDX(conf->origins, i, const char *);
         if (!strcmp(o, "*") || !strcasecmp(o, origin))
@@ -191,8 +199,9 @@ int relay_handler(request_rec *r)
     key = apr_table_get(r->headers_in, "Sec-WebSocket-Key");
     if (!ws_key_valid(key))
         return refuse(r, HTTP_BAD_REQUEST, "missing or malformed Sec-WebSocket-Key");
-    if (!origin_allowed(conf, apr_table_get(r->headers_in, "Origin")))
-        return refuse(r, HTTP_FORBIDDEN, "Origin not allowed (AmtRelayOriginAllow)");
+    if (!origin_allowed(r, conf, apr_table_get(r->headers_in, "Origin")))
+        return refuse(r, HTTP_FORBIDDEN, conf->origins ? "Origin not allowed (AmtRelayOriginAllow)"
+                      : "Origin is not this host (set AmtRelayOriginAllow to allow others)");
 
     /* ---- device, token, caps ---- */
     dev = relay_find_device ? relay_find_device(host) : NULL;

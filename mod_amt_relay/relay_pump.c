@@ -1,6 +1,8 @@
 /* relay_pump: see relay_pump.h. */
 #include "relay_pump.h"
 
+#include <openssl/crypto.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,13 +86,19 @@ int relay_pump_init(relay_pump *p, relay_dialect dialect, amt_mode mode, amt_cre
 void relay_pump_free(relay_pump *p)
 {
     relay_buf *bufs[5] = { &p->cin, &p->upay, &p->toamt, &p->ain, &p->cout };
+    /* Wiped before free: toamt has carried the login to AMT (in p=2 the digest response,
+       in plain mode possibly a type-1 message with the password in clear), and the
+       client buffers carried keystrokes. The plain client wipes its own queue as it
+       hands it over (amt_client_take_out). See docs/security-model.md. */
     for (int i = 0; i < 5; i++) {
+        if (bufs[i]->p)
+            OPENSSL_cleanse(bufs[i]->p, bufs[i]->cap);
         free(bufs[i]->p);
         bufs[i]->p = NULL;
         bufs[i]->cap = bufs[i]->len = bufs[i]->off = 0;
     }
-    /* the plain client holds a copy of the digest state only; nothing secret to wipe
-       beyond what amt_digest already cleanses */
+    OPENSSL_cleanse(&p->cl.auth, sizeof(p->cl.auth));
+    OPENSSL_cleanse(&p->ic.auth, sizeof(p->ic.auth));
 }
 
 /* ---- output helpers -------------------------------------------------------------------- */
@@ -490,6 +498,7 @@ static void amt_to_client(relay_pump *p)
             used = amt_icpt_from_amt(&p->ic, rb_data(&p->ain), p->ain.len, eff, &u, &ul, &res);
         }
         if (res == AMT_R_BUSY) {
+            frame_close(p); /* what was coalesced before the BUSY goes out as one frame */
             amt_busy(p);
             return;
         }

@@ -97,3 +97,75 @@ int ws_single_subprotocol(const char *value, char *out, size_t outlen)
     out[e - s] = '\0';
     return 0;
 }
+
+/* Splits "host[:port]" (host may be a bracketed IPv6 literal) into its host part and
+ * port; default_port when there is none. 0 on success, -1 if malformed. */
+static int split_hostport(const char *hp, size_t len, const char **host, size_t *hlen,
+                          unsigned *port, unsigned default_port)
+{
+    const char *end = hp + len, *colon = NULL;
+    if (len == 0)
+        return -1;
+    if (hp[0] == '[') {
+        const char *rb = memchr(hp, ']', len);
+        if (!rb)
+            return -1;
+        *host = hp;
+        *hlen = (size_t)(rb - hp) + 1;
+        if (rb + 1 < end) {
+            if (rb[1] != ':')
+                return -1;
+            colon = rb + 1;
+        }
+    } else {
+        colon = memchr(hp, ':', len);
+        *host = hp;
+        *hlen = colon ? (size_t)(colon - hp) : len;
+    }
+    if (*hlen == 0)
+        return -1;
+    for (size_t i = 0; i < *hlen; i++) {
+        unsigned char ch = (unsigned char)(*host)[i];
+        if (ch <= ' ' || ch == '/' || ch == '@' || ch == '?' || ch == '#' || ch >= 0x7f)
+            return -1;
+    }
+    if (!colon) {
+        *port = default_port;
+        return 0;
+    }
+    unsigned v = 0;
+    const char *p = colon + 1;
+    if (p == end || end - p > 5)
+        return -1;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (unsigned)(*p - '0');
+    }
+    if (v == 0 || v > 65535)
+        return -1;
+    *port = v;
+    return 0;
+}
+
+int ws_origin_matches_host(const char *origin, const char *host_header)
+{
+    unsigned defport, oport, hport;
+    const char *rest, *oh, *hh;
+    size_t ohl, hhl;
+    if (!origin || !host_header)
+        return 0;
+    if (!strncasecmp(origin, "https://", 8)) {
+        defport = 443;
+        rest = origin + 8;
+    } else if (!strncasecmp(origin, "http://", 7)) {
+        defport = 80;
+        rest = origin + 7;
+    } else {
+        return 0; /* "null", file:, chrome-extension:, ... */
+    }
+    if (split_hostport(rest, strlen(rest), &oh, &ohl, &oport, defport) != 0 ||
+        split_hostport(host_header, strlen(host_header), &hh, &hhl, &hport, defport) != 0)
+        return 0;
+    return ohl == hhl && !strncasecmp(oh, hh, ohl) && oport == hport;
+}

@@ -23,4 +23,13 @@ int ws_header_has_token(const char *value, const char *token);
  * -3 if it does not fit or contains characters a token cannot have. */
 int ws_single_subprotocol(const char *value, char *out, size_t outlen);
 
+/* 1 if a browser's Origin names the host the request was sent to (its Host header):
+ * "scheme://host[:port]" against "host[:port]", host names compared without case,
+ * IPv6 literals in brackets, a missing port taken as the Origin scheme's default (80
+ * for http, 443 for https) on both sides, so that a TLS-terminating proxy in front
+ * does not matter. Only http and https origins can match; "null" and anything with
+ * a path, user info or garbage never does. The relay's default when no
+ * AmtRelayOriginAllow list is configured (docs/security-model.md). */
+int ws_origin_matches_host(const char *origin, const char *host_header);
+
 #endif

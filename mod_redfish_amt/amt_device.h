@@ -14,6 +14,7 @@ typedef struct amt_device {
     const char *host;                    /* AmtHost: address or DNS name */
     const char *user;                    /* AmtUser */
     const char *password;                /* secret: never logged, never sent to clients */
+    int password_inline;                 /* AmtPassword (not AmtPasswordFile): warned at start */
     int tls;                             /* AmtTLS, default on: 16993/16995 */
     const char *tls_ca_file;             /* AmtTLSCA: verify the device against this CA */
     unsigned char tls_pin[32];           /* AmtTLSPin: SHA-256 of the device certificate (DER) */

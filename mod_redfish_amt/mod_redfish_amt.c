@@ -64,10 +64,16 @@ static redfish_amt_session_state redfish_amt_stream_session(request_rec *r, cons
     return rf_revoke_stream_session(r, session_id, recheck_at);
 }
 
-/* Every TLS setting weaker than the default is said once per start, with where it
+/* Every device setting weaker than the default is said once per start, with where it
  * was configured (none of them reveals a secret). */
-static void rf_log_tls_weakenings(server_rec *s, const amt_device *d)
+static void rf_log_device_weakenings(server_rec *s, const amt_device *d)
 {
+    if (d->password_inline)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "AmtDevice %s (%s): AmtPassword is written in the configuration, which "
+                     "mod_info and anyone who can read the file can show; use AmtPasswordFile "
+                     "(a file only root can read) instead (declared at %s line %d)",
+                     d->system_id, d->host, d->conf_file, d->conf_line);
     if (!d->tls)
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      "AmtDevice %s (%s): AmtTLS off: WS-Man and KVM/SOL travel without TLS "
@@ -151,7 +157,7 @@ static int rf_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     rf_systems_bind_relay();
     for (int i = 0; i < conf->devices->nelts; i++) {
         const amt_device *d = APR_ARRAY_IDX(conf->devices, i, amt_device *);
-        rf_log_tls_weakenings(s, d);
+        rf_log_device_weakenings(s, d);
     }
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "mod_redfish_amt: %d AMT device(s) configured",
                  conf->devices->nelts);

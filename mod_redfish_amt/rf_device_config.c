@@ -156,6 +156,7 @@ const char *rf_device_set_field(cmd_parms *cmd, void *dummy, const char *arg)
         if (d->password)
             return apr_psprintf(cmd->pool, "AmtDevice %s: password given twice", device_label(d));
         d->password = arg;
+        d->password_inline = 1;
         return NULL;
     case F_PASSWORD_FILE:
         if (d->password)

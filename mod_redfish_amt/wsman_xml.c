@@ -225,6 +225,27 @@ static void resolve_qname(xmlDocPtr doc, xmlNodePtr node, char *ns_out, size_t n
         memcpy(local_out, local, strlen(local) + 1);
 }
 
+/* The fault reason is text the device chose, and it ends up in the error log and in
+ * Redfish error messages: copied as one line, each run of white space (newlines
+ * included) made one space, other control characters shown as '?', so that a device
+ * cannot forge log lines or split a message. Cut at the buffer's end. */
+static void copy_one_line(char *dst, size_t cap, const char *src)
+{
+    size_t n = 0;
+    int pending_space = 0;
+    for (const unsigned char *p = (const unsigned char *)src; *p && n + 1 < cap; p++) {
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+            pending_space = n > 0;
+            continue;
+        }
+        if (pending_space && n + 2 < cap)
+            dst[n++] = ' ';
+        pending_space = 0;
+        dst[n++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
+    }
+    dst[n] = '\0';
+}
+
 int wsman_reply_parse(wsman_reply *r, const char *buf, size_t len, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
@@ -284,7 +305,7 @@ int wsman_reply_parse(wsman_reply *r, const char *buf, size_t len, char *err, si
         xmlNodePtr t = wsman_reply_node(r, NULL, "/s:Envelope/s:Body/s:Fault/s:Reason/s:Text");
         if (t) {
             xmlChar *txt = xmlNodeGetContent(t);
-            snprintf(r->fault_reason, sizeof r->fault_reason, "%s", txt ? (char *)txt : "");
+            copy_one_line(r->fault_reason, sizeof r->fault_reason, txt ? (const char *)txt : "");
             xmlFree(txt);
         }
     }

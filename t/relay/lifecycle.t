@@ -16,7 +16,7 @@ use Test::More ();
 sub diag { Test::More::diag(@_) }
 
 my $probe = get_token(SYS1, 'sol');
-plan tests => 12, need { 'Redfish GenerateRedirectionToken available' => defined $probe };
+plan tests => 16, need { 'Redfish GenerateRedirectionToken available' => defined $probe };
 
 my $state = $ENV{RFAMT_STATEDIR};
 sub word { join '', 'w', map { ('a' .. 'z')[int rand 26] } 1 .. 8 }
@@ -27,8 +27,21 @@ my $ph = private_httpd(name => 'life', conf => "AmtRelayIdleTimeout 60\n"
     . "<AmtDevice @{[SYS1]}>\n AmtHost 127.0.0.2\n AmtTLS off\n AmtUser admin\n AmtPasswordFile $state/acm-1.pw\n</AmtDevice>\n");
 ok t_cmp(defined $ph ? 1 : 0, 1, 'private httpd started') or diag($@);
 SKIP: {
-    Test::More::skip('no private httpd', 11) unless $ph;
+    Test::More::skip('no private httpd', 15) unless $ph;
     my $apache = "/usr/sbin/apache2 -d $ph->{dir} -f $ph->{dir}/httpd.conf";
+    # ---- no AmtRelayOriginAllow here: a browser's Origin must be this host ----
+    my $o = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => 'x', hostport => $ph->{hostport},
+                         headers => { Origin => 'http://evil.example' });
+    ok t_cmp($o->{status}, 403, 'default Origin rule: a page of another site gets 403');
+    ok t_cmp($o->{body} // '', qr/Origin is not this host/, '... saying why');
+    close $o->{sock} if $o->{sock};
+    $o = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => 'x', hostport => $ph->{hostport},
+                      headers => { Origin => "http://$ph->{hostport}" });
+    ok t_cmp($o->{status}, 401, 'an Origin of this very host passes the Origin check (then the bad token: 401)');
+    close $o->{sock} if $o->{sock};
+    $o = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => 'x', hostport => $ph->{hostport});
+    ok t_cmp($o->{status}, 401, 'no Origin (not a browser) passes it too');
+    close $o->{sock} if $o->{sock};
     my $tk = get_token_at($ph->{base}, SYS1, 'sol') or diag("token: $@");
     my $r = ws_handshake(url => relay_url(host => SYS1, mode => 'sol'), proto => $tk // 'x', hostport => $ph->{hostport});
     ok t_cmp(sol_echo($r, word()), 1, 'a live SOL stream');

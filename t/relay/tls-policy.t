@@ -23,7 +23,7 @@ use constant SYS_UNVERIFIED => '8c3f1e52-0000-4000-8000-000000000032';
 use constant SYS_LEGACY_RDR => '8c3f1e52-0000-4000-8000-000000000033';
 use constant SYS_CLOSED     => '8c3f1e52-0000-4000-8000-000000000015';
 
-plan tests => 21;
+plan tests => 24;
 
 my $ctl = "$ENV{AMTSIMCTL} $ENV{AMTSIM_CONTROL}";
 my $state = $ENV{RFAMT_STATEDIR};
@@ -44,6 +44,12 @@ ok t_cmp($startup, qr/AmtDevice \Q@{[SYS1]}\E \(127\.0\.0\.2\): AmtTLS off/,
          'AmtTLS off logged at start-up, naming the device');
 ok t_cmp($startup =~ /AmtDevice \Q@{[SYS_LEGACY_NO]}\E[^\n]*(AmtTLSLegacy|AmtTLS off)/ ? 1 : 0, 0,
          'a default (TLS, verified) device is not reported as weakened');
+# an inline AmtPassword (device 2) is a weakening too; a password file (device 1) is not
+ok t_cmp($startup, qr/AmtDevice 8c3f1e52-0000-4000-8000-000000000002 \(127\.0\.0\.3\): AmtPassword is written in the configuration/,
+         'an inline AmtPassword is warned about at start-up, naming the device');
+ok t_cmp($startup =~ /AmtDevice \Q@{[SYS1]}\E[^\n]*AmtPassword is written/ ? 1 : 0, 0,
+         'a device with AmtPasswordFile is not');
+ok t_cmp($startup =~ /P\@ssw0rd/ ? 1 : 0, 0, 'and no password appears in the log');
 
 # ---- WS-Man: legacy firmware ------------------------------------------------------
 my $at = -s $log_file;

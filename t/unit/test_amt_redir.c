@@ -270,6 +270,8 @@ int main(void)
         n = take(&c, out);
         ok(same(out, n, "13 00 00 00 01 0F 00 00 00 05 61 64 6D 69 6E 08 50 40 73 73 77 30 72 64"),
            "only plain offered over TLS -> T-A3 login");
+        ok(!memmem(c.out, sizeof(c.out), "P@ssw0rd", 8),
+           "... and the client's queue no longer holds the password once handed over");
         feed(&c, "14 00 00 00 01 00 00 00 00", NULL, NULL);
         n = take(&c, out);
         ok(same(out, n, "40 00 00 00 00 00 00 00"), "KVM start after login");

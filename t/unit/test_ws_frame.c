@@ -266,6 +266,23 @@ int main(void)
         ok(!ws_key_valid(NULL), "NULL key refused");
         ok(ws_header_has_token("keep-alive, Upgrade", "upgrade"), "Connection token found");
         ok(!ws_header_has_token("keep-alive, Upgraded", "upgrade"), "token prefix not matched");
+        /* the relay's default Origin rule: same host (and port) as the request */
+        ok(ws_origin_matches_host("https://amt.example", "amt.example"), "origin = Host, default port");
+        ok(ws_origin_matches_host("https://AMT.example", "amt.EXAMPLE:443"), "case and explicit default port");
+        ok(ws_origin_matches_host("http://127.0.0.1:8529", "127.0.0.1:8529"), "explicit port matches");
+        ok(ws_origin_matches_host("https://[::1]:8443", "[::1]:8443"), "IPv6 literal");
+        ok(!ws_origin_matches_host("https://evil.example", "amt.example"), "another host refused");
+        ok(!ws_origin_matches_host("https://amt.example.evil", "amt.example"), "suffix trick refused");
+        ok(!ws_origin_matches_host("http://amt.example:8080", "amt.example"), "another port refused");
+        ok(!ws_origin_matches_host("https://amt.example", "amt.example:8443"), "port on Host only refused");
+        ok(!ws_origin_matches_host("null", "amt.example"), "Origin null refused");
+        ok(!ws_origin_matches_host("file://amt.example", "amt.example"), "non-http scheme refused");
+        ok(!ws_origin_matches_host("https://amt.example/x", "amt.example"), "origin with a path refused");
+        ok(!ws_origin_matches_host("https://u@amt.example", "amt.example"), "user info refused");
+        ok(!ws_origin_matches_host("https://amt.example:0", "amt.example:0"), "port 0 refused");
+        ok(!ws_origin_matches_host("https://amt.example:99999", "amt.example:99999"), "port > 65535 refused");
+        ok(!ws_origin_matches_host("https://", ""), "empty hosts refused");
+        ok(!ws_origin_matches_host("https://amt.example", NULL), "no Host refused");
         char tok[64];
         is_int(ws_single_subprotocol(" eyJ.a-b_c.sig ", tok, sizeof(tok)), 0, "single subprotocol");
         is_str(tok, "eyJ.a-b_c.sig", "subprotocol trimmed");

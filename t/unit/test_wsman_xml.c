@@ -387,6 +387,20 @@ static void test_parse_faults(void)
     is_str(r.fault_subcode, "AlreadyExists", "AlreadyExists");
     wsman_reply_free(&r);
 
+    /* a device's reason text reaches the error log: one line, no control characters */
+    {
+        static const char forged[] =
+            "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body><s:Fault>"
+            "<s:Code><s:Value>s:Sender</s:Value></s:Code><s:Reason><s:Text>\n  Bad thing\r\n"
+            "[Sat Dec 05 00:00:00 2026] [core:crit] forged\t x  </s:Text></s:Reason>"
+            "</s:Fault></s:Body></s:Envelope>";
+        is_int(wsman_reply_parse(&r, forged, sizeof forged - 1, err, sizeof err), 0,
+               "a fault with a multi-line reason parses");
+        is_str(r.fault_reason, "Bad thing [Sat Dec 05 00:00:00 2026] [core:crit] forged x",
+               "... its reason is one line: white space runs are one space");
+        wsman_reply_free(&r);
+    }
+
     wsman_reply_parse(&r, fault_local_prefix, sizeof fault_local_prefix - 1, err, sizeof err);
     is_str(r.fault_subcode_ns, WSMAN_NS_ADDR, "prefix declared on Subcode resolved in scope");
     is_str(r.fault_code, "Receiver", "Receiver");
