@@ -203,10 +203,8 @@ int relay_handler(request_rec *r)
         return refuse(r, HTTP_FORBIDDEN, conf->origins ? "Origin not allowed (AmtRelayOriginAllow)"
                       : "Origin is not this host (set AmtRelayOriginAllow to allow others)");
 
-    /* ---- device, token, caps ---- */
+    /* ---- token, device, caps ---- */
     dev = relay_find_device ? relay_find_device(host) : NULL;
-    if (!dev)
-        return refuse(r, HTTP_NOT_FOUND, "unknown system");
     switch (ws_single_subprotocol(apr_table_get(r->headers_in, "Sec-WebSocket-Protocol"), token,
                                   sizeof(token))) {
     case 0:
@@ -217,6 +215,21 @@ int relay_handler(request_rec *r)
         return refuse(r, HTTP_BAD_REQUEST, "offer exactly one Sec-WebSocket-Protocol (the token)");
     default:
         return refuse(r, HTTP_UNAUTHORIZED, "token malformed or signature invalid");
+    }
+    if (!dev) {
+        /* An unknown SystemId is answered exactly as a known one would be with the same
+           token, so that nobody without a valid token learns which SystemIds exist:
+           the token check refuses (no token can be valid for a system that is not
+           configured) and only a token issued for it, before a reload removed the
+           device, gets "unknown system". */
+        ts = relay_check_token ? relay_check_token(r, token, host, mode, &user, &session_id)
+                               : REDFISH_AMT_TOKEN_UNAVAILABLE;
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "relay: system %s is not configured; "
+                      "answering as the token check says (%s)", host,
+                      redfish_amt_token_status_text(ts));
+        if (ts != REDFISH_AMT_TOKEN_OK)
+            return refuse(r, token_http_status(ts), redfish_amt_token_status_text(ts));
+        return refuse(r, HTTP_NOT_FOUND, "unknown system");
     }
     /* cheap check first so that a refused stream does not burn the token; a taken
        device goes on to the token check, because only an authorised client may

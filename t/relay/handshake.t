@@ -8,7 +8,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use RelayTest;
 
-plan tests => 30;
+plan tests => 34;
 
 my $ok_url = relay_url(host => SYS1, mode => 'kvm');
 my $r;
@@ -36,8 +36,20 @@ $r = ws_handshake(url => relay_url(host => SYS1, mode => 'ider'), proto => 'x');
 refused($r, 400, qr/mode/, 'mode ider');
 $r = ws_handshake(url => relay_url(host => SYS1, mode => 'kvm', p => 3), proto => 'x');
 refused($r, 400, qr/\bp\b/, 'p=3');
+# an unknown SystemId is answered as a known one with the same token (review L2):
+# nobody without a valid token learns which SystemIds exist
 $r = ws_handshake(url => relay_url(host => SYS_UNKNOWN, mode => 'kvm'), proto => 'x');
-refused($r, 404, qr/unknown system/, 'unknown system');
+refused($r, 401, qr/malformed|signature/, 'unknown system, garbage token: as for a known one');
+$r = ws_handshake(url => relay_url(host => SYS_UNKNOWN, mode => 'kvm'));
+refused($r, 401, qr/missing redirection token/, 'unknown system, no token: as for a known one');
+{
+    my $other = get_token(SYS1, 'kvm');
+    $r = ws_handshake(url => relay_url(host => SYS_UNKNOWN, mode => 'kvm'), proto => $other // 'x');
+    my $known = ws_handshake(url => relay_url(host => SYS2, mode => 'kvm'), proto => $other // 'x');
+    ok t_cmp("$r->{status} $r->{body}", "$known->{status} $known->{body}",
+             'unknown system with a token for another system: the same answer as a known system');
+    ok t_cmp($r->{status}, 403, '... 403 (the token is for another system)');
+}
 $r = ws_handshake(url => $ok_url);
 refused($r, 401, qr/missing redirection token/, 'no token');
 $r = ws_handshake(url => $ok_url, proto => 'a, b');
