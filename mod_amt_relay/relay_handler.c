@@ -100,7 +100,9 @@ static void log_stream(request_rec *r, const relay_slot *meta, const relay_pump 
                   (unsigned)p->end_code, p->end_reason[0] ? p->end_reason : "ended");
 }
 
-/* The device's KVM (or SOL) is held by another stream. Its owner is asked to check
+/* The device's KVM (or SOL) is held by another stream. Only one newcomer per device
+ * and mode waits (others get 409 at once), so no caller can park many workers. Its
+ * owner is asked to check
  * that its client is still there (relay_client_health.h, client_probe): a client that
  * answers keeps the device and this one gets 409 as soon as that is known; one
  * whose network vanished is given up on within seconds, and this one takes the
@@ -111,7 +113,10 @@ static void log_stream(request_rec *r, const relay_slot *meta, const relay_pump 
 
 static relay_reg_status wait_for_device(const relay_slot *want, int max_streams, relay_slot **slot)
 {
-    apr_time_t stamp = relay_registry_probe(want->system_id, want->mode);
+    const apr_interval_time_t window = apr_time_from_msec(RELAY_PROBE_WAIT_MS);
+    apr_time_t stamp = relay_registry_probe(want->system_id, want->mode, window);
+    if (stamp == RELAY_PROBE_TAKEN)
+        return RELAY_REG_BUSY; /* another request is already waiting for this device */
     for (int waited = 0; waited < RELAY_PROBE_WAIT_MS; waited += RELAY_PROBE_STEP_MS) {
         relay_probe_state st = stamp ? relay_registry_probe_state(want->system_id, want->mode, stamp)
                                      : RELAY_PROBE_GONE;
@@ -121,7 +126,9 @@ static relay_reg_status wait_for_device(const relay_slot *want, int max_streams,
             relay_reg_status rs = relay_registry_acquire(want, max_streams, slot);
             if (rs != RELAY_REG_BUSY)
                 return rs;
-            stamp = relay_registry_probe(want->system_id, want->mode); /* someone else took it */
+            stamp = relay_registry_probe(want->system_id, want->mode, window); /* someone else took it */
+            if (stamp == RELAY_PROBE_TAKEN)
+                return RELAY_REG_BUSY;
         }
         apr_sleep(apr_time_from_msec(RELAY_PROBE_STEP_MS));
     }

@@ -193,6 +193,8 @@ typedef struct {
     apr_time_t stamp;
     int ask;             /* 1: stamp the owner's slot; 0: see whether it answered */
     int found, alive;
+    apr_interval_time_t window; /* ask: how long another newcomer's question stands */
+    int pending_other;          /* ask: another newcomer is already waiting */
 } probe_ctx;
 
 static apr_status_t probe_cb(void *mem, void *data, apr_pool_t *pool)
@@ -203,9 +205,14 @@ static apr_status_t probe_cb(void *mem, void *data, apr_pool_t *pool)
         strcmp(s->mode, c->mode))
         return APR_SUCCESS;
     c->found = 1;
-    if (c->ask)
-        s->probe_at = c->stamp; /* read by the owner, racily, once per turn */
-    else
+    if (c->ask) {
+        /* one newcomer at a time: while another one's question is unanswered and
+           not older than the window, this one is told so instead of waiting too */
+        if (s->probe_at && s->probe_alive != s->probe_at && c->stamp - s->probe_at < c->window)
+            c->pending_other = 1;
+        else
+            s->probe_at = c->stamp; /* read by the owner, racily, once per turn */
+    } else
         c->alive = s->probe_alive == c->stamp;
     return APR_SUCCESS;
 }
@@ -226,15 +233,17 @@ static int walk_locked(ap_slotmem_callback_fn_t *cb, void *ctx)
     return 0;
 }
 
-apr_time_t relay_registry_probe(const char *system_id, const char *mode)
+apr_time_t relay_registry_probe(const char *system_id, const char *mode, apr_interval_time_t window)
 {
-    probe_ctx c = { system_id, mode, apr_time_now(), 1, 0, 0 };
-    return walk_locked(probe_cb, &c) == 0 && c.found ? c.stamp : 0;
+    probe_ctx c = { system_id, mode, apr_time_now(), 1, 0, 0, window, 0 };
+    if (walk_locked(probe_cb, &c) != 0 || !c.found)
+        return 0;
+    return c.pending_other ? RELAY_PROBE_TAKEN : c.stamp;
 }
 
 relay_probe_state relay_registry_probe_state(const char *system_id, const char *mode, apr_time_t stamp)
 {
-    probe_ctx c = { system_id, mode, stamp, 0, 0, 0 };
+    probe_ctx c = { system_id, mode, stamp, 0, 0, 0, 0, 0 };
     if (walk_locked(probe_cb, &c) != 0)
         return RELAY_PROBE_ALIVE; /* cannot tell: never take a device on a guess */
     if (!c.found)

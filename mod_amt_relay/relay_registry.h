@@ -52,9 +52,13 @@ void relay_registry_release(relay_slot *slot);
 int relay_registry_active(const char *system_id, const char *mode);
 
 /* A newcomer found system_id/mode taken: asks its owner to check that its client is
- * still there. Returns the request's stamp, or 0 when nobody holds the pair (any
- * more). relay_registry_probe_state then says how it went. */
-apr_time_t relay_registry_probe(const char *system_id, const char *mode);
+ * still there. Returns the request's stamp, 0 when nobody holds the pair (any
+ * more), or RELAY_PROBE_TAKEN. relay_registry_probe_state then says how it went. */
+apr_time_t relay_registry_probe(const char *system_id, const char *mode, apr_interval_time_t window);
+/* relay_registry_probe's answer when another newcomer asked less than window ago and
+ * has no answer yet: this one does not wait as well (at most one request per device
+ * and mode is ever parked, docs/security-model.md). */
+#define RELAY_PROBE_TAKEN ((apr_time_t)-1)
 typedef enum { RELAY_PROBE_PENDING = 0, RELAY_PROBE_ALIVE, RELAY_PROBE_GONE } relay_probe_state;
 relay_probe_state relay_registry_probe_state(const char *system_id, const char *mode, apr_time_t stamp);
 
