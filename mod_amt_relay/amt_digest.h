@@ -1,5 +1,5 @@
 /* amt_digest: the HTTP digest responses used by AMT redirection authentication
- * (amt-redirection.md 4.4, 4.6). Method is always POST, uri /RedirectionService.
+ * (docs/redirection-protocol.md 4.4, 4.6). Method is always POST, uri /RedirectionService.
  * Strings are (pointer, length) because they come from length-prefixed protocol
  * elements that are not NUL-terminated. */
 #ifndef AMT_DIGEST_H

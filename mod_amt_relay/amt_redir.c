@@ -1,5 +1,5 @@
 /* amt_redir: AMT redirection codec, plain-mode client, p=2 interceptor.
- * See amt_redir.h; section numbers refer to amt-redirection.md. */
+ * See amt_redir.h; section numbers refer to docs/redirection-protocol.md. */
 #include "amt_redir.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* amt_redir: the Intel AMT redirection protocol (ports 16994/16995) as the relay
  * needs it — codec, the relay-side client state machine (plain mode) and the
- * credential-injecting interceptor (p=2 passthrough). amt-redirection.md is the
- * reference; section numbers below point into it.
+ * credential-injecting interceptor (p=2 passthrough). docs/redirection-protocol.md
+ * describes it; section numbers below point into that page.
  *
  * httpd-free and allocation-free: every object is a fixed-size struct, every
  * message is bounded (AMT_AUTH_DATA_MAX), SOL payloads are streamed in chunks so

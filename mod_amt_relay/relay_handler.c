@@ -307,7 +307,7 @@ int relay_handler(request_rec *r)
         return refuse(r, HTTP_INTERNAL_SERVER_ERROR, "cannot compute Sec-WebSocket-Accept");
     }
 
-    /* ---- take over (apache-idioms 2.3 step 4) ---- */
+    /* ---- take over (docs/redirection-protocol.md, "Taking the connection over") ---- */
     ap_remove_input_filter_byhandle(c->input_filters, "reqtimeout");
     ap_remove_output_filter_byhandle(c->output_filters, "SSL/TLS Coalescing Filter");
     r->output_filters = r->proto_output_filters = c->output_filters;

@@ -24,7 +24,7 @@ static uint64_t now_ms(void)
 
 /* Pulls what the client filter chain holds, up to the pump's room, until EAGAIN.
  * Looping to EAGAIN matters: mod_ssl and the core input filter may already hold
- * bytes that poll() will never report (apache-idioms 2.3, verified trap). Bytes
+ * bytes that poll() will never report. Bytes
  * are flattened straight into the pump's input buffer.
  * Returns 1 if it stopped for lack of room (the filters may still hold bytes, so
  * the next turn must read again whatever poll says), else 0. *got = bytes taken. */

@@ -1,4 +1,4 @@
-/* relay_loop: the I/O side of one taken-over connection (apache-idioms 2.3 step 5):
+/* relay_loop: the I/O side of one taken-over connection:
  * drains the client filter chain until EAGAIN, writes to the client and reads/writes
  * the AMT socket without ever blocking (so a slow client back-pressures AMT without
  * stopping its own input), gives up on a client that accepts nothing for the idle

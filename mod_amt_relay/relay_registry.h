@@ -1,5 +1,5 @@
 /* relay_registry: the live streams of the whole server, in ap_slotmem shared memory
- * under the "amt-relay" global mutex (decision 2, apache-idioms 1.6), so the caps
+ * under the "amt-relay" global mutex, so the caps
  * hold across processes under prefork, worker and event alike. */
 #ifndef RELAY_REGISTRY_H
 #define RELAY_REGISTRY_H

@@ -1,5 +1,5 @@
-/* AMT call sequences behind the Redfish resources (contract: amt_ops.h; WS-Man facts:
- * spec amt-wsman.md §4 and §5). Each public function runs a short, strictly sequential
+/* AMT call sequences behind the Redfish resources (contract: amt_ops.h; what real
+ * firmware answers: docs/real-hardware-wsman.md). Each public function runs a short, strictly sequential
  * series of WS-Man exchanges over the client's wsman_client. */
 #include "amt_ops.h"
 #include "amt_tls.h"

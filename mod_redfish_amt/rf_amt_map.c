@@ -1,4 +1,4 @@
-/* AMT -> Redfish mappings (see rf_amt_map.h and amt-wsman.md §4.4, §5.5). */
+/* AMT -> Redfish mappings (see rf_amt_map.h ). */
 #include "rf_amt_map.h"
 
 #include <string.h>
@@ -71,7 +71,7 @@ const char *rf_redir_status_live(const amt_state *st, rf_redir_mode mode, int li
     return "Enabled";
 }
 
-/* CIM_PowerManagementService.RequestPowerStateChange values (amt-wsman.md §4.6). */
+/* CIM_PowerManagementService.RequestPowerStateChange values. */
 static const struct { const char *redfish; int cim; } reset_map[] = {
     {"On", 2},               /* Power On */
     {"ForceOn", 2},

@@ -1,4 +1,4 @@
-/* Authentication and role mapping (see rf_auth.h, apache-idioms §3). */
+/* Authentication and role mapping (see rf_auth.h). */
 #include "rf_auth.h"
 
 #include <stdlib.h>

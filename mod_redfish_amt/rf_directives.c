@@ -1,7 +1,7 @@
 /* Redfish* directives. Server-wide settings go in rf_server_conf.redfish; the
  * authentication sources and role mapping are per-directory, because Apache's
  * authn/authz providers read their own directives (AuthUserFile, AuthGroupFile,
- * AuthLDAPURL...) from the per-directory config of the request (apache-idioms §3). */
+ * AuthLDAPURL...) from the per-directory config of the request. */
 #include "rf_directives.h"
 
 #include <string.h>

@@ -1,6 +1,6 @@
 /* The OEM CSDL that describes Oem.Intel on ComputerSystem and the
  * #IntelComputerSystem.* actions, so the DMTF Service Validator can check them
- * (redfish-peers §6: this shape validates with 0 warnings). */
+ * (this shape validates without warnings). */
 #include "rf_oem_csdl.h"
 
 #define ACTION(name, params)                                                                  \

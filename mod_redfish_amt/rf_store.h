@@ -1,6 +1,6 @@
 /* The shared store: fixed-size slot tables in shared memory, one global mutex.
  *
- * Backed by ap_slotmem "shm" (apache-idioms §1): it behaves the same under
+ * Backed by ap_slotmem "shm": it behaves the same under
  * prefork, worker and event. Which tables are also saved across a full stop is
  * decided in rf_store.c (table_persist); every slot carries its own expiry. Callers see only
  * tables of slots; a distributed backend can replace this file later.

@@ -1,6 +1,6 @@
 /* One WS-Man exchange with an AMT device: envelope with a fresh MessageID -> HTTP POST ->
  * reply checks (HTTP status, SOAP fault, Action, RelatesTo), mapped to amt_rc codes
- * (spec amt-wsman.md §2.5 "client error-detection algorithm"). httpd-free.
+ *. httpd-free.
  *
  * Not thread-safe per client: one request in flight per client (the caller serialises). */
 #ifndef WSMAN_CLIENT_H

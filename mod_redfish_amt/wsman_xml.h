@@ -1,5 +1,5 @@
 /* WS-Management SOAP 1.2 envelopes for Intel AMT: building requests and reading replies
- * with libxml2 (spec amt-wsman.md §2, §3). httpd-free, no global state.
+ * with libxml2. httpd-free, no global state.
  *
  * Replies are read with XPath over *registered namespace URIs*, never by prefix: AMT uses
  * different prefix maps for normal replies, faults and Pull replies (spec §2.4, §2.5, §7).

@@ -1,4 +1,4 @@
-/* Identity classes (amt-wsman.md §4.7): platform GUID, general settings,
+/* Identity classes: platform GUID, general settings,
  * firmware version, chassis model. Read-only. */
 #include "wsman.h"
 

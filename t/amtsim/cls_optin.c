@@ -1,5 +1,5 @@
-/* IPS_OptInService (user consent, amt-wsman.md §4.4) and
- * AMT_SetupAndConfigurationService (control mode, UUID, §4.5/§4.7). */
+/* IPS_OptInService (user consent) and
+ * AMT_SetupAndConfigurationService (control mode, UUID). */
 #include "wsman.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Power classes (amt-wsman.md §4.6): CIM_ServiceAvailableToElement (whose
+/* Power classes: CIM_ServiceAvailableToElement (whose
  * Pull items are CIM_AssociatedPowerManagementService), that class itself,
  * CIM_PowerManagementService.RequestPowerStateChange, IPS_PowerManagementService. */
 #include "wsman.h"

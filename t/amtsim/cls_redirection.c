@@ -1,4 +1,4 @@
-/* KVM and redirection control classes (amt-wsman.md §4.1-4.3):
+/* KVM and redirection control classes:
  * IPS_KVMRedirectionSettingData, AMT_RedirectionService, CIM_KVMRedirectionSAP.
  * Their state governs the redirection port (redir.c). */
 #include "wsman.h"

@@ -1,4 +1,4 @@
-/* WS-Man HTTP/1.1 server side (amt-wsman.md §1): POST /wsman with
+/* WS-Man HTTP/1.1 server side: POST /wsman with
  * Content-Length or chunked bodies, RFC 2617 digest exactly as AMT does it
  * (MD5, qop=auth, realm "Digest:<hex>", 401 closes the connection), chunked
  * SOAP replies, faults as HTTP 400 (connection closed), latency knob. */

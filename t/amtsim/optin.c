@@ -1,4 +1,4 @@
-/* User consent (IPS_OptInService) state machine, amt-wsman.md §4.4 / §6.
+/* User consent (IPS_OptInService) state machine.
  * OptInState: 0 not started, 1 requested, 2 displayed, 3 received, 4 in session.
  * Timeouts are evaluated lazily (optin_tick) whenever the state is looked at.
  * All functions expect d->lock held. */

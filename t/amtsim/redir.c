@@ -1,6 +1,6 @@
 /* Redirection port (16994/16995): session manager (0x10/0x11), authentication
  * (0x13/0x14: query, plain, RFC 2069 and RFC 2617 digest), then hand-off to
- * SOL or KVM. amt-redirection.md §3, §4, §10.2, §10.3.
+ * SOL or KVM. docs/redirection-protocol.md §3, §4, §10.2, §10.3.
  * Every reply before authentication is its own write: amtterm and the DMT
  * console consume a whole read buffer per message. */
 #include "amtsim.h"

@@ -1,4 +1,4 @@
-/* KVM: the RFB server AMT hands over to after 0x40/0x41 (amt-redirection.md §6).
+/* KVM: the RFB server AMT hands over to after 0x40/0x41 (docs/redirection-protocol.md §6).
  * "RFB 004.000" answered with 3.3/3.7/3.8, security None, ServerInit RGB565 LE
  * named "Intel(r) AMT KVM"; SetPixelFormat above 16 bpp (or colour-mapped)
  * closes the connection as AMT does; updates are Raw or ZRLE rectangles of at

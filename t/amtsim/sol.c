@@ -1,4 +1,4 @@
-/* Serial-over-LAN session (amt-redirection.md §5): 0x20/0x21 start, 0x29
+/* Serial-over-LAN session (docs/redirection-protocol.md §5): 0x20/0x21 start, 0x29
  * controls, 0x28/0x2A data, 0x2B heartbeats (sent on a timer, never echoed),
  * 0x22/0x23 stop, RxTimeout watchdog, and the bulk-output knob.
  * Entered with the 0x20 type byte already consumed. */

@@ -1,7 +1,7 @@
 /* WS-Man dispatcher: parse the SOAP envelope (libxml2, namespace-aware, never
  * by prefix), check Action / ResourceURI / selectors / body element strictly,
  * route Get, Put, Enumerate, Pull and methods to the class modules, and build
- * responses and faults in AMT's own envelope shapes (amt-wsman.md §2). */
+ * responses and faults in AMT's own envelope shapes. */
 #include "wsman.h"
 
 #include <errno.h>

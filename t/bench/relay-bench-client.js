@@ -98,7 +98,7 @@ function pipeOf(kind, target) {
 
 // ---------- an AMT SOL client (for the raw tunnels: direct TCP, websockify, wstunnel) ----------
 // 0x10 SOL, plain auth (type 1, amtsim offers it), 0x20 with RxTimeout 0 / Heartbeat 0,
-// then 0x2A data frames are unwrapped; send() wraps 0x28. amt-redirection.md §3-§5.
+// then 0x2A data frames are unwrapped; send() wraps 0x28. docs/redirection-protocol.md §3-§5.
 async function amtSol(p, user, pass, emptyDigest = false) {
     let buf = Buffer.alloc(0), waiter = null, payload = null, seq = 0;
     p.onData(d => {

@@ -136,7 +136,7 @@ sub DESTROY { my $self = shift; local $?; $self->stop if $self->{pid} }
 1;
 
 package AmtSim::Redir;
-# A minimal client of the AMT redirection protocol (amt-redirection.md §10.1),
+# A minimal client of the AMT redirection protocol,
 # written from the spec independently of the simulator, for tests.
 use strict;
 use warnings;
@@ -305,7 +305,7 @@ sub close { my $self = shift; close $self->{s} if $self->{s} }
 1;
 
 package AmtSim::Wsman;
-# Minimal WS-Man HTTP client with AMT-style digest (amt-wsman.md §1.4), for tests.
+# Minimal WS-Man HTTP client with AMT-style digest, for tests.
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -369,7 +369,7 @@ sub _auth {
     return qq{Digest username="$self->{user}",realm="$self->{realm}",nonce="$self->{nonce}",uri="/wsman",qop=auth,response="$resp",nc=$nc,cnonce="$cnonce"};
 }
 
-# A Get envelope for a class URI (the DMT template, amt-wsman.md §3.1).
+# A Get envelope for a class URI (the shape the DMT libraries send).
 sub get_xml {
     my ($uri, $id) = @_;
     $id //= 1;

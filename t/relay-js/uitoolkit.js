@@ -2,7 +2,7 @@
 // The DMT ui-toolkit's own redirection code (npm @device-management-toolkit/ui-toolkit,
 // unmodified bundles/core.bundle.js: AMTRedirector, AMTDesktop, DataProcessor) under
 // node with the `ws` package as WebSocket, through mod_amt_relay with p=2 and EMPTY
-// AMT credentials, exactly as the DMT UI configures it (amt-redirection.md §8.1).
+// AMT credentials, exactly as the DMT UI configures it.
 // The relay must replace both digest messages with its stored credentials.
 // Prints ONE JSON object; assertions are in t/relay/clients.t.
 //   node uitoolkit.js '{"server":"ws://localhost:8529/relay","host":"<SystemId>",

@@ -39,7 +39,7 @@ is(ord(substr($h, 1, 1)), 0, 'status success') if $h;
 is(ord(substr($h, 4, 1)), 1, 'byte 4 = 1 (protocol major)') if $h;
 is_deeply($c->query, [3, 4], 'query lists RFC2069 and RFC2617 digest (no plain auth on AMT >= 7)');
 
-# digest formats (amt-redirection.md §4.5)
+# digest formats (docs/redirection-protocol.md §4.5)
 my @formats = (
     ['amtterm master / MeshCommander', '0123456789abcdef0123456789abcdef', '00000002'],
     ['MPS relay',                      'a1b2c3d4e5',                       '00000001'],

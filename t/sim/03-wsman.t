@@ -12,7 +12,7 @@ try { wm = require(require('path').join(h.root, 'node_modules/@device-management
 catch (e) { h.skipAll('npm @device-management-toolkit/wsman-messages not installed'); }
 const amt = new wm.AMT.Messages(), cim = new wm.CIM.Messages(), ips = new wm.IPS.Messages();
 
-const ID = '55e3ae13-bfd2-61bb-17a0-88aedd7037ea'; // = PlatformGUID 13AEE355D2BFBB6117A088AEDD7037EA (amt-wsman.md §4.7)
+const ID = '55e3ae13-bfd2-61bb-17a0-88aedd7037ea'; // = PlatformGUID 13AEE355D2BFBB6117A088AEDD7037EA
 const ID_TLS = '2b2b2b2b-0000-4000-8000-000000000018';
 const HOST = '127.0.1.18', PW = 'Wsm@n-Test1';
 

@@ -58,7 +58,7 @@ function makeCanvasCtx() {
 global.window = undefined;
 
 // ---- relay: WebSocket (binary frames) <-> TCP redirection port ----
-// Like MPS / the DMT console (amt-redirection.md §8.3), the relay performs the
+// Like MPS / the DMT console (docs/redirection-protocol.md §8.3), the relay performs the
 // AMT digest itself with the credentials it holds: ui-toolkit 3.3.12 computes
 // its own response over "qop :" (a stray space), which a real AMT - and a
 // faithful simulator - refuses; in DMT deployments the relay replaces it.

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # KVM/RFB details with an independent RFB client written here from
-# amt-redirection.md §6: "RFB 004.000", security None, ServerInit RGB565 named
+# docs/redirection-protocol.md §6: "RFB 004.000", security None, ServerInit RGB565 named
 # "Intel(r) AMT KVM", Raw tiles of at most 64x64 covering the screen, refusal
 # of >16 bpp, incremental updates only on change (or continuously with
 # kvm-bulk), DesktopSize when the screen size changes, ZRLE stream decoding.

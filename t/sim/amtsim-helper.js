@@ -1,6 +1,6 @@
 // Shared helpers for the node TAP tests in t/sim: start/stop amtsim, call
 // amtsimctl, a tiny TAP producer, and a WS-Man HTTP digest client written from
-// amt-wsman.md §1.4 (first request unauthenticated, 401, retry with digest).
+// (first request unauthenticated, 401, retry with digest).
 'use strict';
 const { spawn, execFileSync } = require('child_process');
 const crypto = require('crypto');

@@ -1,5 +1,5 @@
 /* Unit tests: AMT redirection codec, digest, plain-mode client and p=2 interceptor
- * against the amt-redirection.md section 11 test vectors. */
+ * against fixed test vectors of the protocol (docs/redirection-protocol.md). */
 #include <stdlib.h>
 #include <string.h>
 

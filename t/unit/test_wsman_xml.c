@@ -1,5 +1,5 @@
-/* WS-Man envelope builder and reply parser against the envelopes of spec amt-wsman.md
- * (§2.4, §2.5, §3, §4): namespaces, header sequence, bodies, faults, prefix independence. */
+/* WS-Man envelope builder and reply parser against AMT-shaped envelopes:
+ * namespaces, header sequence, bodies, faults, prefix independence. */
 #include <stdlib.h>
 #include <string.h>
 
