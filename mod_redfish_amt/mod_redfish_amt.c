@@ -66,38 +66,33 @@ static redfish_amt_session_state redfish_amt_stream_session(request_rec *r, cons
 
 /* Every device setting weaker than the default is said once per start, with where it
  * was configured (none of them reveals a secret). */
+static void warn_device(server_rec *s, const amt_device *d, const char *what)
+{
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "AmtDevice %s (%s): %s (declared at %s line %d)",
+                 d->system_id, d->host, what, d->conf_file, d->conf_line);
+}
+
 static void rf_log_device_weakenings(server_rec *s, const amt_device *d)
 {
+    char what[160];
     if (d->password_inline)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "AmtDevice %s (%s): AmtPassword is written in the configuration, which "
-                     "mod_info and anyone who can read the file can show; use AmtPasswordFile "
-                     "(a file only root can read) instead (declared at %s line %d)",
-                     d->system_id, d->host, d->conf_file, d->conf_line);
-    if (!d->tls)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "AmtDevice %s (%s): AmtTLS off: WS-Man and KVM/SOL travel without TLS "
-                     "(ports %d/%d), the digest exchange readable on the network "
-                     "(declared at %s line %d)",
-                     d->system_id, d->host, amt_device_wsman_port(d), amt_device_redir_port(d),
-                     d->conf_file, d->conf_line);
+        warn_device(s, d, "AmtPassword is written in the configuration, which mod_info and "
+                          "anyone who can read the file can show; use AmtPasswordFile (a file "
+                          "only root can read) instead");
+    if (!d->tls) {
+        snprintf(what, sizeof(what), "AmtTLS off: WS-Man and KVM/SOL travel without TLS "
+                 "(ports %d/%d), the digest exchange readable on the network",
+                 amt_device_wsman_port(d), amt_device_redir_port(d));
+        warn_device(s, d, what);
+    }
     if (d->tls_insecure)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "AmtDevice %s (%s): TLS certificate verification is DISABLED by "
-                     "AmtTLSInsecure (declared at %s line %d)",
-                     d->system_id, d->host, d->conf_file, d->conf_line);
+        warn_device(s, d, "TLS certificate verification is DISABLED by AmtTLSInsecure");
     if (d->identity_unchecked)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "AmtDevice %s (%s): AmtIdentityCheck off: the device's PlatformGUID is not "
-                     "compared with its SystemId, so a re-addressed machine would be acted on "
-                     "(declared at %s line %d)",
-                     d->system_id, d->host, d->conf_file, d->conf_line);
+        warn_device(s, d, "AmtIdentityCheck off: the device's PlatformGUID is not compared "
+                          "with its SystemId, so a re-addressed machine would be acted on");
     if (d->tls_legacy)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "AmtDevice %s (%s): AmtTLSLegacy on weakens TLS to this device: TLS 1.0/1.1, "
-                     "security level 0 with AES-CBC-SHA ciphers, servers without secure "
-                     "renegotiation (declared at %s line %d)",
-                     d->system_id, d->host, d->conf_file, d->conf_line);
+        warn_device(s, d, "AmtTLSLegacy on weakens TLS to this device: TLS 1.0/1.1, security "
+                          "level 0 with AES-CBC-SHA ciphers, servers without secure renegotiation");
 }
 
 static int rf_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
